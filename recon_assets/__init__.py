@@ -1,0 +1,1 @@
+"""recon_assets: nightly omnichannel retail reconciliation as a Dagster asset graph."""

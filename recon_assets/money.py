@@ -1,0 +1,33 @@
+"""Money is integer minor units plus an ISO-4217 currency; the exponent is applied only here."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import cache
+
+from babel.numbers import get_currency_precision, list_currencies
+
+
+@cache
+def iso_currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+def is_currency(code: str) -> bool:
+    return code in iso_currencies()
+
+
+@cache
+def exponent(currency: str) -> int:
+    """Digits after the decimal point: JPY 0, GBP 2, BHD 3."""
+    return get_currency_precision(currency)
+
+
+def to_major(amount_minor: int, currency: str) -> Decimal:
+    return Decimal(amount_minor).scaleb(-exponent(currency))
+
+
+def format_money(amount_minor: int, currency: str) -> str:
+    """`GBP 1,234.50`, `JPY 1,200`, `BHD 1.250`: unambiguous in a Slack line or a CSV."""
+    digits = exponent(currency)
+    return f"{currency} {to_major(amount_minor, currency):,.{digits}f}"

@@ -1,0 +1,52 @@
+"""Configuration from environment variables, read in one place (README lists each one)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PACKAGE_ROOT = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_ROOT.parent
+WAREHOUSES = ("duckdb",)
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    landing_dir: Path
+    rules_dir: Path
+    timezone: str
+    warehouse: str
+    start_date: str
+    slack_channel: str | None
+
+    @property
+    def duckdb_path(self) -> Path:
+        return self.home / "recon.duckdb"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        home = Path(os.environ.get("RECON_HOME", ".recon"))
+        timezone = os.environ.get("RECON_TIMEZONE", "Europe/London")
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError) as err:
+            raise ValueError(f"RECON_TIMEZONE={timezone!r} is not an IANA time zone") from err
+        warehouse = os.environ.get("RECON_WAREHOUSE", "duckdb").lower()
+        if warehouse not in WAREHOUSES:
+            raise ValueError(f"RECON_WAREHOUSE={warehouse!r}: expected one of {WAREHOUSES}")
+        return cls(
+            home=home,
+            landing_dir=Path(os.environ.get("RECON_LANDING_DIR", str(home / "landing"))),
+            rules_dir=Path(os.environ.get("RECON_RULES_DIR", str(PROJECT_ROOT / "rules"))),
+            timezone=timezone,
+            warehouse=warehouse,
+            start_date=os.environ.get("RECON_START_DATE", "2024-01-01"),
+            slack_channel=os.environ.get("RECON_SLACK_CHANNEL") or None,
+        )

@@ -1,0 +1,1 @@
+"""Stage 1: the seven source extracts, one daily partition per business date."""

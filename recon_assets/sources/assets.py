@@ -1,0 +1,141 @@
+"""The seven source assets: read the night's landing file, store it, check it (blocking)."""
+
+import dagster as dg
+import pandas as pd
+import pandera.pandas as pa
+
+from recon_assets.partitions import daily_partitions
+from recon_assets.sources.catalog import SOURCES, SourceSpec
+from recon_assets.sources.landing import (
+    MAX_PROBLEMS,
+    LandingError,
+    LandingSource,
+    Problem,
+    schema_problems,
+)
+from recon_assets.warehouse import Warehouse
+
+# Check names.
+MATCHES_CANONICAL_SCHEMA = "matches_canonical_schema"
+DELIVERED = "delivered"
+
+SOURCES_GROUP = "sources"
+
+
+def money_totals(frame: pd.DataFrame, spec: SourceSpec) -> dict[str, dict[str, int]]:
+    """Σ of each money column per currency, in minor units (the figures a person ties out)."""
+    if not spec.money_columns or frame.empty:
+        return {}
+    sums = frame.groupby("currency")[list(spec.money_columns)].sum().sort_index()
+    return {cur: {c: int(v) for c, v in row.items()} for cur, row in sums.iterrows()}
+
+
+def problems_table(problems: list[Problem]) -> dg.TableMetadataValue:
+    columns = ["file", "row", "column", "value", "message"]
+    return dg.MetadataValue.table(
+        records=[dg.TableRecord({c: getattr(p, c) for c in columns}) for p in problems],
+        schema=dg.TableSchema(columns=[dg.TableColumn(c, "string") for c in columns]),
+    )
+
+
+def schema_check_result(spec: SourceSpec, stored: pd.DataFrame) -> dg.AssetCheckResult:
+    """Runs the pandera model on the partition as stored; failure cases become metadata."""
+    try:
+        spec.model.validate(stored, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        problems = schema_problems(
+            err.failure_cases, spec, f"warehouse table {spec.name}", lambda i: f"row {i}"
+        )
+        return dg.AssetCheckResult(
+            check_name=MATCHES_CANONICAL_SCHEMA,
+            passed=False,
+            metadata={
+                "failures": len(problems),
+                "failure_cases": problems_table(problems[:MAX_PROBLEMS]),
+            },
+        )
+    return dg.AssetCheckResult(
+        check_name=MATCHES_CANONICAL_SCHEMA, passed=True, metadata={"rows_checked": len(stored)}
+    )
+
+
+def build_source_asset(spec: SourceSpec) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=spec.name,
+        description=spec.description,
+        group_name=SOURCES_GROUP,
+        partitions_def=daily_partitions,
+        kinds={"duckdb", "csv"},
+        check_specs=[
+            dg.AssetCheckSpec(
+                MATCHES_CANONICAL_SCHEMA,
+                asset=spec.name,
+                blocking=True,
+                description="The stored partition satisfies the canonical pandera schema.",
+            ),
+            dg.AssetCheckSpec(
+                DELIVERED,
+                asset=spec.name,
+                description="The source delivered a file for this business date.",
+            ),
+        ],
+    )
+    def _source(
+        context: dg.AssetExecutionContext,
+        landing: LandingSource,
+        warehouse: dg.ResourceParam[Warehouse],
+    ) -> dg.MaterializeResult:
+        business_date = context.partition_key
+        try:
+            landed = landing.read(spec, business_date)
+        except LandingError as err:
+            raise dg.Failure(
+                description=f"{spec.name} for {business_date} was rejected: {err}",
+                metadata={
+                    "problems": len(err.problems),
+                    "failure_cases": problems_table(err.problems),
+                },
+            ) from err
+
+        partition = {"business_date": business_date}
+        warehouse.replace_partition(spec.name, partition, landed.frame)
+        delivery = pd.DataFrame(
+            {
+                "delivered": [landed.delivered],
+                "file_name": [landed.path.name if landed.path else None],
+                "row_count": [len(landed.frame)],
+            }
+        )
+        warehouse.replace_partition(
+            "source_deliveries", {**partition, "source": spec.name}, delivery
+        )
+        stored = warehouse.query(
+            f"SELECT * EXCLUDE (business_date) FROM {spec.name} "
+            f"WHERE business_date = $d ORDER BY {spec.key}",
+            {"d": business_date},
+        )
+        not_delivered = f"source {spec.name} not delivered for {business_date}"
+        if not landed.delivered:
+            context.log.warning(not_delivered)
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": len(stored),
+                "delivered": landed.delivered,
+                "file": str(landed.path) if landed.path else "not delivered",
+                "totals_minor_by_currency": dg.MetadataValue.json(money_totals(stored, spec)),
+            },
+            check_results=[
+                schema_check_result(spec, stored),
+                dg.AssetCheckResult(
+                    check_name=DELIVERED,
+                    passed=landed.delivered,
+                    severity=dg.AssetCheckSeverity.WARN,
+                    description=None if landed.delivered else not_delivered,
+                ),
+            ],
+        )
+
+    return _source
+
+
+source_assets: list[dg.AssetsDefinition] = [build_source_asset(spec) for spec in SOURCES]
