@@ -1,0 +1,165 @@
+"""`rules/sources.yaml`: which vendor export feeds which canonical source each night.
+
+```yaml
+feeds:
+  - format: stripe-balance-change      # one of FORMATS
+    path: stripe/Itemised_balance_change_*.csv   # a path or glob, relative to the exports dir
+    timezone: Europe/London            # optional, default RECON_TIMEZONE / Europe/London
+    processor: stripe                  # optional, processor formats only
+    currency: GBP                      # optional, for exports without currency (ledgers, POS)
+```
+
+Validation is strict: an unknown key, an unknown format or zone, a processor on a format that
+feeds no processor source, or two Stripe settlement reports (itemized balance change and
+itemized payouts) for one processor (their lines would be counted twice) fail with the file
+and line of the offending entry.
+"""
+
+from __future__ import annotations
+
+import glob
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from recon_assets.adapters.common import DEFAULT_TIMEZONE, parse_currency, zone
+from recon_assets.adapters.registry import ADAPTERS_BY_FORMAT, FORMATS
+
+EXCLUSIVE_SETTLEMENT_FORMATS = frozenset({"stripe-balance-change", "stripe-payouts"})
+
+
+class SourcesConfigError(ValueError):
+    """`rules/sources.yaml` is not valid; the message names the file and line."""
+
+
+class _Feed(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: str
+    path: str
+    timezone: str = DEFAULT_TIMEZONE
+    processor: str | None = None
+    currency: str | None = None
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        if value not in FORMATS:
+            raise ValueError(f"unknown format {value!r}; expected one of {', '.join(FORMATS)}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        zone(value)
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str | None) -> str | None:
+        return None if value is None else parse_currency(value)
+
+    @field_validator("path")
+    @classmethod
+    def _non_empty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+
+class _SourcesFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    feeds: list[_Feed]
+
+
+@dataclass(frozen=True)
+class Feed:
+    format: str
+    path: str
+    timezone: str
+    processor: str | None
+    currency: str | None
+    line: int  # where the entry starts in sources.yaml
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return ADAPTERS_BY_FORMAT[self.format].sources
+
+    def files(self, base: Path) -> list[Path]:
+        """The exports this feed reads, sorted (a glob may match several)."""
+        pattern = str(base / self.path)
+        return sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
+
+
+def _line_of(root: yaml.Node, loc: tuple) -> int:
+    """1-based line of the deepest YAML node on the pydantic error location."""
+    node = root
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == part), None)
+            if match is None:
+                key = next((k for k, _ in node.value if k.value == part), None)
+                return (key or node).start_mark.line + 1
+            node = match
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                break
+            node = node.value[part]
+        else:
+            break
+    return node.start_mark.line + 1
+
+
+def load_sources(path: Path | str) -> list[Feed]:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except OSError as err:
+        raise SourcesConfigError(f"{path}: cannot be read ({err.strerror})") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark else ""
+        raise SourcesConfigError(f"{path}{where}: not valid YAML ({err})") from None
+    if root is None:
+        raise SourcesConfigError(f"{path}, line 1: empty file, expected `feeds:`")
+    try:
+        parsed = _SourcesFile.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        loc = tuple(first["loc"])
+        where = ".".join(str(p) for p in loc)
+        message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+        raise SourcesConfigError(
+            f"{path}, line {_line_of(root, loc)}: {where}: {message}"
+        ) from None
+    feeds = [
+        Feed(f.format, f.path, f.timezone, f.processor, f.currency, _line_of(root, ("feeds", i)))
+        for i, f in enumerate(parsed.feeds)
+    ]
+    _check_feeds(path, feeds)
+    return feeds
+
+
+def _check_feeds(path: Path, feeds: list[Feed]) -> None:
+    settling: dict[str, Feed] = {}
+    for feed in feeds:
+        adapter = ADAPTERS_BY_FORMAT[feed.format]
+        if feed.processor and not adapter.feeds_processor:
+            raise SourcesConfigError(
+                f"{path}, line {feed.line}: processor is only for processor formats,"
+                f" not {feed.format}"
+            )
+        if feed.format in EXCLUSIVE_SETTLEMENT_FORMATS:
+            processor = feed.processor or adapter.default_processor or ""
+            other = settling.get(processor)
+            if other and other.format != feed.format:
+                raise SourcesConfigError(
+                    f"{path}, line {feed.line}: {feed.format} and {other.format} (line"
+                    f" {other.line}) both settle processor {processor!r}; use one"
+                )
+            settling[processor] = feed

@@ -1,0 +1,195 @@
+"""Convert one vendor export into canonical landing files and say what was written.
+
+Writer semantics
+- Each canonical row has a business date (its date in the retailer's zone); rows land in
+  `<landing>/<source>/<YYYY-MM-DD>.csv`, UTF-8, header row, the columns of DESIGN.md
+  section 4 in that order, `\\n` line endings.
+- Nothing is written unless the whole export converted: a bad value anywhere fails the run.
+- An existing landing file for that date is merged by the source's unique key: a row of the
+  new export replaces the row with the same key, rows of other keys are kept (so several
+  exports, e.g. two processors, can feed one file). Existing files must have the canonical
+  columns; extra columns they carry are dropped.
+- Output is sorted by key, so the same inputs give the same bytes whatever the order of the
+  export or of the conversions; files are replaced atomically (write, then rename).
+- Two rows of one export with the same key are an error unless they are identical.
+- A key is only ever merged within the file of its business date: if a re-export moves a
+  record to another date, the copy in the old date's file is left alone (past nights must
+  stay reproducible); remove it by hand if that happens.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.table import Table
+
+from recon_assets.adapters.common import DEFAULT_TIMEZONE, AdapterError, Context, Row, zone
+from recon_assets.adapters.registry import adapter_for
+from recon_assets.money import format_money
+from recon_assets.sources.catalog import SOURCES_BY_NAME
+
+
+@dataclass
+class SummaryLine:
+    source: str
+    business_date: str
+    currency: str  # "" for sources without money (shipments)
+    rows: int = 0
+    money: dict[str, int] = field(default_factory=dict)  # label -> sum of minor units
+
+
+@dataclass
+class Summary:
+    format: str
+    input_path: Path
+    lines: list[SummaryLine]
+    files: list[Path]
+
+    @property
+    def rows(self) -> int:
+        return sum(line.rows for line in self.lines)
+
+    def totals(self, source: str) -> dict[str, dict[str, int]]:
+        """currency -> money label -> total over all days (a convenience for callers)."""
+        out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for line in self.lines:
+            if line.source == source:
+                for column, amount in line.money.items():
+                    out[line.currency][column] += amount
+        return {c: dict(m) for c, m in out.items()}
+
+
+def convert(
+    format: str,
+    input_path: Path | str,
+    landing_dir: Path | str,
+    timezone: str = DEFAULT_TIMEZONE,
+    processor: str | None = None,
+    currency: str | None = None,
+) -> Summary:
+    """Read `input_path` with the adapter of `format` and merge it into `landing_dir`.
+
+    `timezone` is the retailer's business-day zone; `processor` names the processor on
+    processor rows (default: the vendor); `currency` is the book currency of exports that do
+    not say it (ledgers, Square; default GBP for ledgers, the `$`/`£`/`€` symbol for Square).
+    """
+    adapter = adapter_for(format)
+    path = Path(input_path)
+    if not path.is_file():
+        raise AdapterError(f"{path}: no such file")
+    try:
+        tz = zone(timezone)
+    except ValueError as err:
+        raise AdapterError(f"timezone: {err}") from None
+    context = Context(path, tz, processor or adapter.default_processor, currency)
+    rows = list(adapter.read(context))
+    grouped = _group(path, rows)
+    files = [
+        _merge_file(Path(landing_dir), source, day, new)
+        for (source, day), new in sorted(grouped.items())
+    ]
+    return Summary(format, path, _summarise(rows), files)
+
+
+def _group(path: Path, rows: Iterable[Row]) -> dict[tuple[str, str], dict[str, dict]]:
+    grouped: dict[tuple[str, str], dict[str, dict]] = defaultdict(dict)
+    for row in rows:
+        spec = SOURCES_BY_NAME[row.source]
+        values = {c: _cell(row.values[c]) for c in spec.columns}
+        key = values[spec.key]
+        bucket = grouped[(row.source, row.business_date)]
+        if key in bucket and bucket[key] != values:
+            raise AdapterError(
+                f"{path.name}: two different {row.source} rows share {spec.key} {key!r}"
+            )
+        bucket[key] = values
+    return grouped
+
+
+def _cell(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _merge_file(landing_dir: Path, source: str, day: str, new: dict[str, dict]) -> Path:
+    spec = SOURCES_BY_NAME[source]
+    target = landing_dir / source / f"{day}.csv"
+    merged: dict[str, dict] = {}
+    if target.exists():
+        with target.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in spec.columns if c not in (reader.fieldnames or [])]
+            if missing:
+                raise AdapterError(
+                    f"{target}: existing landing file lacks column(s) {', '.join(missing)};"
+                    " not merging into it"
+                )
+            for record in reader:
+                merged[record[spec.key]] = {c: record[c] or "" for c in spec.columns}
+    merged.update(new)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(spec.columns)
+    for key in sorted(merged):
+        writer.writerow([merged[key][c] for c in spec.columns])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", newline="", dir=target.parent, suffix=".tmp", delete=False
+    ) as tmp:
+        tmp.write(buffer.getvalue())
+    os.replace(tmp.name, target)
+    return target
+
+
+# Unsigned amounts of these sources are only meaningful per type (an order, a refund).
+TYPE_COLUMNS = {
+    "storefront_orders": "event_type",
+    "pos_transactions": "txn_type",
+    "processor_transactions": "txn_type",
+}
+
+
+def _label(row: Row, column: str) -> str:
+    name = column.removesuffix("_minor")
+    kind = TYPE_COLUMNS.get(row.source)
+    if kind is None:
+        return name
+    return str(row.values[kind]) + ("" if name == "amount" else f" {name}")
+
+
+def _summarise(rows: Iterable[Row]) -> list[SummaryLine]:
+    lines: dict[tuple[str, str, str], SummaryLine] = {}
+    for row in rows:
+        spec = SOURCES_BY_NAME[row.source]
+        currency = str(row.values.get("currency", "") or "")
+        line = lines.setdefault(
+            (row.source, row.business_date, currency),
+            SummaryLine(row.source, row.business_date, currency),
+        )
+        line.rows += 1
+        for column in spec.money_columns:
+            label = _label(row, column)
+            line.money[label] = line.money.get(label, 0) + int(row.values[column])
+    return [lines[k] for k in sorted(lines)]
+
+
+def render_summary(summary: Summary) -> Table:
+    """What `recon convert` prints: rows and money per source, day and currency."""
+    table = Table(
+        title=f"{summary.format}: {summary.input_path.name} -> {summary.rows} rows, "
+        f"{len(summary.files)} landing file(s)"
+    )
+    for name in ("source", "date", "currency", "rows", "money"):
+        table.add_column(name, justify="right" if name == "rows" else "left")
+    for line in summary.lines:
+        money = ", ".join(
+            f"{label} {format_money(amount, line.currency)}" for label, amount in line.money.items()
+        )
+        table.add_row(line.source, line.business_date, line.currency or "-", str(line.rows), money)
+    return table

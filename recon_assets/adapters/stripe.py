@@ -1,0 +1,203 @@
+"""Stripe report CSVs -> processor_transactions + processor_settlements.
+
+Reports are in major units (`15.00` gbp; the API's minor units never appear here), currency
+lower-case, `net = gross - fee` (checked on every row), fee positive. Timestamps come twice:
+`<col>_utc` and `<col>` in the report zone, which is only in the file name
+(`..._Europe-London.csv`); the `_utc` column is preferred, else the local one is read in the
+file-name zone, else in the retailer's zone.
+
+- itemized balance change (and payout reconciliation): one row per balance transaction.
+  `charge`/`refund`/`dispute` rows are transactions (psp reference: `source_id`, i.e. `ch_`,
+  `re_`, `dp_`); every row with an `automatic_payout_id` is a settlement line of that payout,
+  dated by `automatic_payout_effective_at`. Payout rows themselves are not lines.
+- itemized payouts: one row per payout, positive for a normal payout, negative for a debit
+  payout. Written as one payout-level settlement line (keyed by the payout's balance
+  transaction) for accounts that have no itemized balance report; never feed both reports of
+  one account into processor_settlements (`rules/sources.yaml` refuses it).
+- legacy `balance_history.csv`: `Type` instead of reporting_category, UTC minutes; a refund's
+  `Source` is the charge it refunds, so its psp reference is its own `id`. Lines are settled
+  only where `Transfer` (the payout) is filled.
+The order reference is `payment_metadata[order_id]` when the account sets it, else the charge.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from recon_assets.adapters.canonical import processor_transaction, settlement_line
+from recon_assets.adapters.common import (
+    Column,
+    Context,
+    Record,
+    Row,
+    header_error,
+    local_date,
+    localise,
+    optional,
+    parse_naive,
+    read_table,
+    zone,
+)
+
+STRIPE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
+TXN_CATEGORIES = {
+    "charge": "capture",
+    "payment": "capture",
+    "refund": "refund",
+    "payment_refund": "refund",
+    "dispute": "chargeback",
+}
+PAYOUT_CATEGORIES = {"payout", "payout_reversal", "transfer"}
+
+BALANCE_CHANGE = {
+    "id": Column.of("balance_transaction_id"),
+    "currency": Column.of("currency"),
+    "gross": Column.of("gross"),
+    "fee": Column.of("fee"),
+    "net": Column.of("net"),
+    "category": Column.of("reporting_category"),
+    "created_utc": optional("created_utc"),
+    "created": optional("created"),
+    "source": optional("source_id"),
+    "charge": optional("charge_id"),
+    "order": optional("payment_metadata[order_id]"),
+    "payout": optional("automatic_payout_id"),
+    "payout_at_utc": optional("automatic_payout_effective_at_utc"),
+    "payout_at": optional("automatic_payout_effective_at"),
+}
+
+PAYOUTS = {
+    "payout": Column.of("payout_id"),
+    "currency": Column.of("currency"),
+    "gross": Column.of("gross"),
+    "fee": Column.of("fee"),
+    "net": Column.of("net"),
+    "id": Column.of("balance_transaction_id"),
+    "effective_utc": optional("effective_at_utc"),
+    "effective": optional("effective_at"),
+}
+
+LEGACY = {
+    "id": Column.of("id"),
+    "category": Column.of("Type"),
+    "source": Column.of("Source"),
+    "gross": Column.of("Amount"),
+    "fee": Column.of("Fee"),
+    "net": Column.of("Net"),
+    "currency": Column.of("Currency"),
+    "created_utc": Column.of("Created (UTC)"),
+    "payout": optional("Transfer"),
+    "payout_at_utc": optional("Transfer Date (UTC)"),
+}
+
+
+def report_zone(path: Path) -> ZoneInfo | None:
+    """`..._2024-05-01_to_2025-04-30_Europe-London.csv` -> Europe/London."""
+    match = re.search(r"_([A-Z][A-Za-z]+(?:-[A-Za-z_]+)+)\.csv$", path.name)
+    if not match:
+        return None
+    try:
+        return zone(match.group(1).replace("-", "/"))
+    except ValueError:
+        return None
+
+
+def _moment(ctx: Context, record: Record, key: str) -> datetime | None:
+    """`<key>_utc` if filled, else `<key>` in the report's zone; None when both are blank."""
+    if record.text(f"{key}_utc"):
+        return record.parse(f"{key}_utc", parse_naive, STRIPE_FORMATS).replace(tzinfo=UTC)
+    if record.text(key):
+        naive = record.parse(key, parse_naive, STRIPE_FORMATS)
+        return localise(naive, report_zone(ctx.path) or ctx.tz)
+    return None
+
+
+def _amounts(record: Record) -> tuple[str, int, int]:
+    currency = record.currency("currency")
+    gross = record.minor("gross", currency, blank_is_zero=False)
+    fee = record.minor("fee", currency)
+    if record.minor("net", currency, blank_is_zero=False) != gross - fee:
+        raise record.error("net", record.text("net"), "is not gross - fee")
+    return currency, gross, fee
+
+
+def _require_time(path: Path, table, key: str, names: list[str]) -> None:
+    if f"{key}_utc" not in table.positions and key not in table.positions:
+        raise header_error(path, table.header, names)
+
+
+def _balance_rows(ctx: Context, record: Record, psp: str, order_ref: str) -> Iterator[Row]:
+    """The transaction (if the category is one) and the settlement line (if paid out)."""
+    category = record.required("category").casefold()
+    if category in PAYOUT_CATEGORIES:
+        return
+    currency, gross, fee = _amounts(record)
+    moment = _moment(ctx, record, "created")
+    if moment is None:
+        raise record.error("created", "", "is empty")
+    with record.guard():
+        if category in TXN_CATEGORIES:
+            yield processor_transaction(
+                ctx,
+                psp_reference=psp,
+                order_ref=order_ref,
+                txn_type=TXN_CATEGORIES[category],
+                moment=moment,
+                currency=currency,
+                amount_minor=gross,
+                fee_minor=fee,
+            )
+        payout = record.text("payout")
+        if payout:
+            paid_at = _moment(ctx, record, "payout_at")
+            if paid_at is None:
+                raise record.error("payout_at_utc", "", "is empty for a paid-out row")
+            yield settlement_line(
+                line_id=record.required("id"),
+                psp_reference=psp if category in TXN_CATEGORIES else "",
+                payout_id=payout,
+                settled=local_date(paid_at, ctx.tz),
+                currency=currency,
+                gross_minor=gross,
+                fee_minor=fee,
+            )
+
+
+def read_balance_change(ctx: Context) -> Iterator[Row]:
+    table = read_table(ctx.path, BALANCE_CHANGE)
+    _require_time(ctx.path, table, "created", ["created_utc"])
+    for record in table:
+        charge = record.text("charge") or record.text("source")
+        psp = record.text("source") or record.required("id")
+        yield from _balance_rows(ctx, record, psp, record.text("order") or charge)
+
+
+def read_balance_history(ctx: Context) -> Iterator[Row]:
+    for record in read_table(ctx.path, LEGACY):
+        refund = record.text("category").casefold() in {"refund", "payment_refund"}
+        psp = record.required("id") if refund else (record.text("source") or record.text("id"))
+        yield from _balance_rows(ctx, record, psp, record.text("source"))
+
+
+def read_payouts(ctx: Context) -> Iterator[Row]:
+    table = read_table(ctx.path, PAYOUTS)
+    _require_time(ctx.path, table, "effective", ["effective_at_utc"])
+    for record in table:
+        currency, gross, fee = _amounts(record)
+        moment = _moment(ctx, record, "effective")
+        if moment is None:
+            raise record.error("effective_utc", "", "is empty")
+        with record.guard():
+            yield settlement_line(
+                line_id=record.required("id"),
+                psp_reference="",
+                payout_id=record.required("payout"),
+                settled=local_date(moment, ctx.tz),
+                currency=currency,
+                gross_minor=gross,
+                fee_minor=fee,
+            )

@@ -1,0 +1,161 @@
+"""Landing writer semantics, the convert summary, and the rules/sources.yaml loader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from rich.table import Table
+
+from recon_assets.adapters import FORMATS, AdapterError, convert, render_summary
+from recon_assets.adapters.config import SourcesConfigError, load_sources
+from recon_assets_tests.adapters.conftest import read_source
+
+HEADER = "balance_transaction_id,created_utc,currency,gross,fee,net,reporting_category\n"
+ROW_A = "txn_a,2024-05-01 10:00:00,gbp,10.00,0.35,9.65,charge\n"
+ROW_B = "txn_b,2024-05-01 11:00:00,gbp,20.00,0.50,19.50,charge\n"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_formats_are_exactly_the_issue_list():
+    assert FORMATS == (
+        "shopify-orders",
+        "shopify-payments",
+        "stripe-balance-change",
+        "stripe-payouts",
+        "stripe-balance-history",
+        "adyen-settlement",
+        "paypal-stl",
+        "paypal-trr",
+        "shipstation-shipments",
+        "square-transactions",
+        "xero-gl",
+        "quickbooks-gl",
+    )
+
+
+def test_merge_replaces_same_key_keeps_others_sorted(tmp_path, write):
+    landing = tmp_path / "landing"
+    convert("stripe-balance-change", write("a.csv", HEADER + ROW_B), landing)
+    changed = ROW_A.replace("10.00,0.35,9.65", "11.00,0.35,10.65")
+    convert("stripe-balance-change", write("b.csv", HEADER + changed), landing)
+    convert("stripe-balance-change", write("c.csv", HEADER + ROW_A), landing)
+    rows = read_source(landing, "processor_transactions")
+    # No source_id column: the balance transaction id is the psp reference; sorted by key.
+    assert [(r["psp_reference"], r["amount_minor"]) for r in rows] == [
+        ("txn_a", "1000"),
+        ("txn_b", "2000"),
+    ]
+
+
+def test_output_is_byte_deterministic_whatever_the_row_order(tmp_path, write):
+    one, two = tmp_path / "one", tmp_path / "two"
+    convert("stripe-balance-change", write("x.csv", HEADER + ROW_A + ROW_B), one)
+    convert("stripe-balance-change", write("y.csv", HEADER + ROW_B + ROW_A), two)
+    target = Path("processor_transactions") / "2024-05-01.csv"
+    assert (one / target).read_bytes() == (two / target).read_bytes()
+    assert (one / target).read_bytes().startswith(b"psp_reference,order_ref,processor,")
+
+
+def test_existing_file_without_canonical_columns_is_not_clobbered(tmp_path, write):
+    landing = tmp_path / "landing"
+    target = landing / "processor_transactions" / "2024-05-01.csv"
+    target.parent.mkdir(parents=True)
+    target.write_text("something,else\n1,2\n")
+    with pytest.raises(AdapterError, match="lacks column"):
+        convert("stripe-balance-change", write("a.csv", HEADER + ROW_A), landing)
+    assert target.read_text() == "something,else\n1,2\n"
+
+
+def test_bad_row_writes_nothing(tmp_path, write):
+    landing = tmp_path / "landing"
+    bad = ROW_B.replace("20.00", "twenty")
+    with pytest.raises(AdapterError, match=r"a.csv, line 3, column 'gross'"):
+        convert("stripe-balance-change", write("a.csv", HEADER + ROW_A + bad), landing)
+    assert not landing.exists()
+
+
+def test_unknown_format_and_missing_file(tmp_path):
+    with pytest.raises(ValueError, match="unknown format 'stripe'"):
+        convert("stripe", tmp_path / "x.csv", tmp_path)
+    with pytest.raises(AdapterError, match="no such file"):
+        convert("stripe-payouts", tmp_path / "x.csv", tmp_path)
+
+
+def test_summary_rows_and_money_per_source_day_currency(samples, tmp_path):
+    summary = convert("paypal-stl", samples / "paypal_stl.sample.csv", tmp_path)
+    lines = {(s.source, s.business_date, s.currency): s for s in summary.lines}
+    gbp = lines[("processor_settlements", "2026-01-07", "GBP")]
+    # GBP lines: 68C7 (834, fee 87), 6899 (-134), 6899:fee-return (+47).
+    assert (gbp.rows, gbp.money) == (3, {"gross": 747, "fee": 87, "net": 660})
+    txns = lines[("processor_transactions", "2026-01-07", "GBP")]
+    assert txns.money == {"capture": 834, "capture fee": 87, "refund": 134, "refund fee": 0}
+    table = render_summary(summary)
+    assert isinstance(table, Table)
+    console = Console(width=160, record=True)
+    console.print(table)
+    assert "GBP 6.60" in console.export_text()
+
+
+# --- rules/sources.yaml ------------------------------------------------------------------
+
+
+def test_repository_sources_yaml_is_valid():
+    feeds = load_sources(REPO / "rules" / "sources.yaml")
+    assert feeds and all(f.format in FORMATS for f in feeds)
+
+
+def _yaml(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "sources.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_sources_unknown_key_names_file_and_line(tmp_path):
+    path = _yaml(
+        tmp_path,
+        "feeds:\n  - format: xero-gl\n    path: a.csv\n  - format: paypal-stl\n"
+        "    path: b.csv\n    procesor: paypal\n",
+    )
+    with pytest.raises(
+        SourcesConfigError, match=r"sources.yaml, line 6: feeds.1.procesor: unknown"
+    ):
+        load_sources(path)
+
+
+def test_sources_unknown_format_and_zone(tmp_path):
+    path = _yaml(tmp_path, "feeds:\n  - format: stripe\n    path: a.csv\n")
+    with pytest.raises(SourcesConfigError, match=r"line 2: feeds.0.format: .*unknown format"):
+        load_sources(path)
+    path = _yaml(
+        tmp_path, "feeds:\n  - format: xero-gl\n    path: a.csv\n    timezone: Mars/Base\n"
+    )
+    with pytest.raises(SourcesConfigError, match=r"line 4: feeds.0.timezone"):
+        load_sources(path)
+
+
+def test_sources_processor_only_on_processor_formats(tmp_path):
+    path = _yaml(tmp_path, "feeds:\n  - format: xero-gl\n    path: a.csv\n    processor: x\n")
+    with pytest.raises(SourcesConfigError, match=r"line 2: processor is only for processor"):
+        load_sources(path)
+
+
+def test_sources_refuses_two_stripe_settlement_reports_for_one_processor(tmp_path):
+    path = _yaml(
+        tmp_path,
+        "feeds:\n  - format: stripe-balance-change\n    path: a.csv\n"
+        "  - format: stripe-payouts\n    path: b.csv\n",
+    )
+    with pytest.raises(SourcesConfigError, match=r"line 4: stripe-payouts and stripe-balance"):
+        load_sources(path)
+
+
+def test_sources_glob_resolves_files(tmp_path):
+    (tmp_path / "exports" / "xero").mkdir(parents=True)
+    for name in ("b.csv", "a.csv", "notes.txt"):
+        (tmp_path / "exports" / "xero" / name).write_text("")
+    path = _yaml(tmp_path, "feeds:\n  - format: xero-gl\n    path: xero/*.csv\n")
+    (feed,) = load_sources(path)
+    assert [p.name for p in feed.files(tmp_path / "exports")] == ["a.csv", "b.csv"]
+    assert (feed.timezone, feed.sources, feed.line) == ("Europe/London", ("ledger_entries",), 2)
