@@ -5,11 +5,12 @@ from __future__ import annotations
 import dagster as dg
 
 from recon_assets.jobs import nightly_reconciliation, nightly_schedule
+from recon_assets.reconciliation.assets import classified_variances, matched_ledger
 from recon_assets.resources import build_resources
 from recon_assets.settings import Settings
 from recon_assets.sources.assets import source_assets
 
-all_assets: list[dg.AssetsDefinition] = [*source_assets]
+all_assets: list[dg.AssetsDefinition] = [*source_assets, matched_ledger, classified_variances]
 all_asset_checks: list[dg.AssetChecksDefinition] = []
 
 

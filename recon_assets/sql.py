@@ -1,7 +1,8 @@
 """The queries of `sql/`, each written once in DuckDB's dialect and transpiled by sqlglot.
 
 Parameters are bound (`$name` in the files, `@name` once transpiled to BigQuery), never
-formatted into the SQL text.
+formatted into the SQL text. A template names its tables and columns generically and
+`statements(..., tables=..., columns=...)` renames them on the parsed tree.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from functools import cache
 
 import sqlglot
+from sqlglot import exp
 
 from recon_assets.settings import PROJECT_ROOT
 
@@ -27,7 +29,28 @@ def sql_files() -> list[str]:
 
 
 @cache
-def statements(name: str, dialect: str = SOURCE_DIALECT) -> tuple[str, ...]:
-    """The file's statements in `dialect`, one string each."""
+def statements(
+    name: str,
+    dialect: str = SOURCE_DIALECT,
+    tables: tuple[tuple[str, str], ...] = (),
+    columns: tuple[tuple[str, str], ...] = (),
+) -> tuple[str, ...]:
+    """The file's statements in `dialect`, one string each, with templated names replaced."""
+    renamed_columns = dict(columns)
+
+    def rename(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and node.name in renamed_columns:
+            node.set("this", exp.to_identifier(renamed_columns[node.name]))
+        return node
+
     parsed = sqlglot.parse(load_sql(name), read=SOURCE_DIALECT)
-    return tuple(tree.sql(dialect=dialect) for tree in parsed if tree is not None)
+    out = []
+    for tree in parsed:
+        if tree is None:
+            continue
+        if tables:
+            tree = exp.replace_tables(tree, dict(tables))
+        if columns:
+            tree = tree.transform(rename)
+        out.append(tree.sql(dialect=dialect))
+    return tuple(out)

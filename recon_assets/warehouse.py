@@ -18,29 +18,92 @@ from dagster_duckdb import DuckDBResource
 from recon_assets.sql import sql_files, statements
 
 
-class Warehouse(Protocol):
-    """What the assets need from a warehouse, whichever engine runs it."""
-
-    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame: ...
-
-    def run_file(self, name: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame: ...
-
-    def replace_partition(
-        self, table: str, where: Mapping[str, Any], frame: pd.DataFrame
-    ) -> None: ...
-
-
 def _ident(name: str) -> str:
     if not name.replace("_", "").isalnum():
         raise ValueError(f"not a plain identifier: {name!r}")
     return f'"{name}"'
 
 
+class Session(Protocol):
+    """One connection: temporary tables live as long as the session."""
+
+    def execute(self, statement: str, params: Mapping[str, Any] | None = None) -> None: ...
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame: ...
+
+    def load(self, name: str, frame: pd.DataFrame) -> None: ...
+
+    def replace_partition(
+        self, table: str, where: Mapping[str, Any], frame: pd.DataFrame
+    ) -> None: ...
+
+
+class Warehouse(Protocol):
+    """What the assets need from a warehouse, whichever engine runs it."""
+
+    dialect: str
+
+    def session(self) -> Any: ...
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame: ...
+
+    def replace_partition(
+        self, table: str, where: Mapping[str, Any], frame: pd.DataFrame
+    ) -> None: ...
+
+
+class DuckDBSession:
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+
+    @staticmethod
+    def _bound(statement: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
+        # DuckDB refuses parameters a statement does not use.
+        return {k: v for k, v in (params or {}).items() if f"${k}" in statement}
+
+    def execute(self, statement: str, params: Mapping[str, Any] | None = None) -> None:
+        self.con.execute(statement, self._bound(statement, params))
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        return self.con.execute(sql, self._bound(sql, params)).df()
+
+    def load(self, name: str, frame: pd.DataFrame) -> None:
+        """A temporary table holding `frame` (rules and settings the SQL joins with)."""
+        self.con.register("_incoming", frame)
+        try:
+            self.con.execute(
+                f"CREATE OR REPLACE TEMPORARY TABLE {_ident(name)} AS SELECT * FROM _incoming"
+            )
+        finally:
+            self.con.unregister("_incoming")
+
+    def replace_partition(self, table: str, where: Mapping[str, Any], frame: pd.DataFrame) -> None:
+        condition = " AND ".join(f"{_ident(c)} = ${c}" for c in where)
+        self.con.register("_incoming", frame.assign(**where))
+        try:
+            self.con.execute(f"DELETE FROM {_ident(table)} WHERE {condition}", dict(where))
+            self.con.execute(f"INSERT INTO {_ident(table)} BY NAME SELECT * FROM _incoming")
+        finally:
+            self.con.unregister("_incoming")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+
 class DuckDBWarehouse(DuckDBResource):
     """One DuckDB file (`$RECON_HOME/recon.duckdb`) holding every partition of every asset."""
 
+    dialect: str = "duckdb"
+
     @contextmanager
-    def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def session(self) -> Iterator[DuckDBSession]:
         if self.database != ":memory:":
             Path(self.database).parent.mkdir(parents=True, exist_ok=True)
         with self.get_connection() as con:
@@ -48,40 +111,13 @@ class DuckDBWarehouse(DuckDBResource):
                 if name.startswith("ddl/"):
                     for statement in statements(name):
                         con.execute(statement)
-            yield con
+            yield DuckDBSession(con)
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
-        with self.connection() as con:
-            return con.execute(sql, dict(params or {})).df()
-
-    def run_file(self, name: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
-        """Run every statement of `sql/<name>.sql` in one transaction; returns the last result."""
-        result = pd.DataFrame()
-        with self.connection() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                for statement in statements(name):
-                    used = {k: v for k, v in (params or {}).items() if f"${k}" in statement}
-                    cursor = con.execute(statement, used)
-                    result = cursor.df() if cursor.description else pd.DataFrame()
-                con.execute("COMMIT")
-            except Exception:
-                con.execute("ROLLBACK")
-                raise
-        return result
+        with self.session() as session:
+            return session.query(sql, params)
 
     def replace_partition(self, table: str, where: Mapping[str, Any], frame: pd.DataFrame) -> None:
         """Delete the rows matching `where`, insert `frame` with the `where` values, atomically."""
-        condition = " AND ".join(f"{_ident(c)} = ${c}" for c in where)
-        with self.connection() as con:
-            con.register("incoming", frame.assign(**where))
-            con.execute("BEGIN TRANSACTION")
-            try:
-                con.execute(f"DELETE FROM {_ident(table)} WHERE {condition}", dict(where))
-                con.execute(f"INSERT INTO {_ident(table)} BY NAME SELECT * FROM incoming")
-                con.execute("COMMIT")
-            except Exception:
-                con.execute("ROLLBACK")
-                raise
-            finally:
-                con.unregister("incoming")
+        with self.session() as session, session.transaction():
+            session.replace_partition(table, where, frame)

@@ -1,0 +1,1 @@
+"""Stage 2: match every record across systems (SQL) and classify every break (rules)."""

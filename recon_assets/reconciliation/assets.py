@@ -1,0 +1,272 @@
+"""The reconciliation group: matched_ledger (matching, in SQL) and classified_variances."""
+
+import hashlib
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from recon_assets.legs import CLASSES
+from recon_assets.partitions import daily_partitions
+from recon_assets.reconciliation.classify import classify_night
+from recon_assets.reconciliation.matching import KEPT_TABLES, run_matching
+from recon_assets.rules import Rules, load_rules
+from recon_assets.settings import Settings
+from recon_assets.sources.catalog import SOURCES
+from recon_assets.sql import statements
+from recon_assets.warehouse import DuckDBSession, Warehouse
+
+RECONCILIATION_GROUP = "reconciliation"
+
+# Check names.
+EVERY_RECORD_ACCOUNTED_FOR = "every_record_accounted_for"
+REMATERIALISATION_IS_IDENTICAL = "rematerialisation_is_identical"
+BREAK_IDS_ARE_UNIQUE = "break_ids_are_unique"
+EVERY_BREAK_HAS_OWNER_AND_CLASS = "every_break_has_owner_and_class"
+
+PREVIOUS_NIGHT = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
+
+
+class RulesResource(dg.ConfigurableResource):
+    """The reviewed YAML rules folder (`$RECON_RULES_DIR`, default `rules/`)."""
+
+    rules_dir: str
+
+    def load(self) -> Rules:
+        return load_rules(Path(self.rules_dir))
+
+
+def night_of(context: dg.AssetExecutionContext) -> date:
+    return date.fromisoformat(context.partition_key)
+
+
+def table_digest(session: DuckDBSession, table: str, recon_date: date) -> str:
+    """sha256 of the night's rows in a canonical order: byte-identical output, same digest."""
+    frame = session.query(f"SELECT * FROM {table} WHERE recon_date = $d", {"d": recon_date})
+    frame = frame.sort_values(list(frame.columns)).reset_index(drop=True)
+    return hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest()
+
+
+def tables_digest(session: DuckDBSession, tables: list[str], recon_date: date) -> str:
+    return hashlib.sha256(
+        "".join(table_digest(session, t, recon_date) for t in tables).encode()
+    ).hexdigest()
+
+
+def status_counts(session: DuckDBSession, recon_date: date) -> dict[str, dict[str, int]]:
+    facts = session.query(
+        "SELECT check_name, COALESCE(class, kind) AS outcome, COUNT(*) AS n FROM leg_facts "
+        "WHERE recon_date = $d GROUP BY ALL ORDER BY ALL",
+        {"d": recon_date},
+    )
+    out: dict[str, dict[str, int]] = {}
+    for row in facts.itertuples():
+        out.setdefault(row.check_name, {})[row.outcome] = int(row.n)
+    return out
+
+
+def conservation_result(session: DuckDBSession, recon_date: date) -> dg.AssetCheckResult:
+    (query,) = statements("checks/conservation")
+    table = session.query(query, {"recon_date": recon_date})
+    unbalanced = table[
+        (table["delivered_records"] != table["placed_records"])
+        | (table["delivered_minor"] != table["placed_minor"])
+        | (table["misplaced_records"] != 0)
+    ]
+    return dg.AssetCheckResult(
+        check_name=EVERY_RECORD_ACCOUNTED_FOR,
+        passed=unbalanced.empty,
+        metadata={
+            "records_delivered": int(table["delivered_records"].sum()),
+            "records_placed": int(table["placed_records"].sum()),
+            "by_source_and_currency": dg.MetadataValue.json(table.to_dict("records")),
+            "unbalanced": dg.MetadataValue.json(unbalanced.to_dict("records")),
+        },
+    )
+
+
+@dg.asset(
+    name="matched_ledger",
+    group_name=RECONCILIATION_GROUP,
+    partitions_def=daily_partitions,
+    kinds={"duckdb", "sql"},
+    deps=[
+        *[dg.AssetDep(spec.name) for spec in SOURCES],
+        dg.AssetDep("matched_ledger", partition_mapping=PREVIOUS_NIGHT),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            EVERY_RECORD_ACCOUNTED_FOR,
+            asset="matched_ledger",
+            blocking=True,
+            description="Every record delivered tonight is in exactly one row; money adds up.",
+        ),
+        dg.AssetCheckSpec(
+            REMATERIALISATION_IS_IDENTICAL,
+            asset="matched_ledger",
+            description="Matching the night again gives byte-identical rows.",
+        ),
+    ],
+)
+def matched_ledger(
+    context: dg.AssetExecutionContext,
+    warehouse: dg.ResourceParam[Warehouse],
+    rules: RulesResource,
+) -> dg.MaterializeResult:
+    """Every order, store-day and payout touched tonight, with each system side by side."""
+    recon_date = night_of(context)
+    loaded = rules.load()
+    kept = list(KEPT_TABLES.values())
+    with warehouse.session() as session:
+        with session.transaction():
+            params = run_matching(session, loaded, recon_date)
+        digest = tables_digest(session, kept, recon_date)
+        # Determinism, proven: match the same night again and throw the result away.
+        session.execute("BEGIN TRANSACTION")
+        run_matching(session, loaded, recon_date)
+        again = tables_digest(session, kept, recon_date)
+        session.execute("ROLLBACK")
+        rows = session.query(
+            "SELECT entity_type, COUNT(*) AS n FROM matched_ledger WHERE recon_date = $d "
+            "GROUP BY ALL ORDER BY ALL",
+            {"d": recon_date},
+        )
+        conservation = conservation_result(session, recon_date)
+        counts = status_counts(session, recon_date)
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": int(rows["n"].sum()),
+            "rows_by_type": dg.MetadataValue.json(
+                {str(r.entity_type): int(r.n) for r in rows.itertuples()}
+            ),
+            "legs_by_outcome": dg.MetadataValue.json(counts),
+            "previous_night": str(params["prev_date"]) if params["prev_date"] != date.min else "",
+            "lookback_from": str(params["window_start"]),
+            "output_digest": digest,
+        },
+        check_results=[
+            conservation,
+            dg.AssetCheckResult(
+                check_name=REMATERIALISATION_IS_IDENTICAL,
+                passed=digest == again,
+                metadata={"first_digest": digest, "second_digest": again},
+            ),
+        ],
+    )
+
+
+def evidence_source_rows(session: DuckDBSession, recon_date: date) -> dict[tuple[str, str], dict]:
+    """Full source rows behind tonight's open legs, keyed by (source, record id)."""
+    found: dict[tuple[str, str], dict] = {}
+    for spec in SOURCES:
+        (query,) = statements(
+            "reconciliation/evidence_rows",
+            tables=(("source_table", spec.name),),
+            columns=(("record_key", spec.key),),
+        )
+        rows = session.query(query, {"recon_date": recon_date, "source_name": spec.name})
+        rows = rows.drop(columns=["business_date"]).astype(object).where(rows.notna(), None)
+        for record in rows.to_dict("records"):
+            found[(spec.name, str(record[spec.key]))] = {
+                k: (v.item() if hasattr(v, "item") else v) for k, v in record.items()
+            }
+    return found
+
+
+def classify_and_store(session: DuckDBSession, rules: Rules, recon_date: date) -> pd.DataFrame:
+    params = {"d": recon_date}
+    facts = session.query("SELECT * FROM leg_facts WHERE recon_date = $d", params)
+    fact_records = session.query("SELECT * FROM fact_records WHERE recon_date = $d", params)
+    previous = session.query(
+        "SELECT break_id, check_name, key, class, first_seen FROM classified_variances "
+        "WHERE recon_date = (SELECT MAX(recon_date) FROM classified_variances "
+        "WHERE recon_date < $d)",
+        params,
+    )
+    breaks, resolutions = classify_night(
+        facts, fact_records, evidence_source_rows(session, recon_date), previous, rules, recon_date
+    )
+    partition = {"recon_date": recon_date}
+    session.replace_partition("classified_variances", partition, breaks)
+    session.replace_partition("break_resolutions", partition, resolutions)
+    return breaks
+
+
+@dg.asset(
+    name="classified_variances",
+    group_name=RECONCILIATION_GROUP,
+    partitions_def=daily_partitions,
+    kinds={"duckdb"},
+    deps=[
+        dg.AssetDep("matched_ledger"),
+        dg.AssetDep("classified_variances", partition_mapping=PREVIOUS_NIGHT),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(BREAK_IDS_ARE_UNIQUE, asset="classified_variances", blocking=True),
+        dg.AssetCheckSpec(
+            EVERY_BREAK_HAS_OWNER_AND_CLASS, asset="classified_variances", blocking=True
+        ),
+        dg.AssetCheckSpec(
+            REMATERIALISATION_IS_IDENTICAL,
+            asset="classified_variances",
+            description="Classifying the night again gives byte-identical rows.",
+        ),
+    ],
+)
+def classified_variances(
+    context: dg.AssetExecutionContext,
+    warehouse: dg.ResourceParam[Warehouse],
+    rules: RulesResource,
+) -> dg.MaterializeResult:
+    """Every open break of the night: its class, suggested owner, age, money and evidence."""
+    recon_date = night_of(context)
+    loaded = rules.load()
+    with warehouse.session() as session:
+        with session.transaction():
+            breaks = classify_and_store(session, loaded, recon_date)
+        digest = table_digest(session, "classified_variances", recon_date)
+        session.execute("BEGIN TRANSACTION")
+        classify_and_store(session, loaded, recon_date)
+        again = table_digest(session, "classified_variances", recon_date)
+        session.execute("ROLLBACK")
+        resolved = session.query(
+            "SELECT COUNT(*) AS n FROM break_resolutions WHERE recon_date = $d", {"d": recon_date}
+        )["n"].iloc[0]
+    by_class = {c: int((breaks["class"] == c).sum()) for c in CLASSES}
+    new = int((breaks["first_seen"] == recon_date.isoformat()).sum())
+    hits = breaks["accepted_rule"].dropna().value_counts().sort_index()
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": len(breaks),
+            "breaks_by_class": dg.MetadataValue.json(by_class),
+            "new_tonight": new,
+            "carried_over": len(breaks) - new,
+            "resolved_tonight": int(resolved),
+            "accepted_rule_hits": dg.MetadataValue.json({k: int(v) for k, v in hits.items()}),
+            "output_digest": digest,
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name=BREAK_IDS_ARE_UNIQUE,
+                passed=bool(breaks["break_id"].is_unique),
+                metadata={"duplicates": int(breaks["break_id"].duplicated().sum())},
+            ),
+            dg.AssetCheckResult(
+                check_name=EVERY_BREAK_HAS_OWNER_AND_CLASS,
+                passed=bool(
+                    breaks["owner"].fillna("").str.len().gt(0).all()
+                    and breaks["class"].isin(CLASSES).all()
+                ),
+            ),
+            dg.AssetCheckResult(
+                check_name=REMATERIALISATION_IS_IDENTICAL,
+                passed=digest == again,
+                metadata={"first_digest": digest, "second_digest": again},
+            ),
+        ],
+    )
+
+
+def rules_resource(settings: Settings) -> RulesResource:
+    return RulesResource(rules_dir=str(settings.rules_dir))

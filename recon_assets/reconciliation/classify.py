@@ -1,0 +1,183 @@
+"""Turns tonight's open legs into classified breaks (DESIGN.md section 5), deterministically.
+
+Pure functions over data frames: the SQL has already compared every leg and given each a
+kind and a provisional class (mapping, timing or genuine_error); here a key gets at most one
+break per leg, accepted rules turn breaks into known_accepted, and every break gets its id,
+owner, first night, money at stake, evidence and sentence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from recon_assets.legs import GENUINE_ERROR, KNOWN_ACCEPTED, MAPPING, SALE_VS_SHIPMENT, TIMING
+from recon_assets.reconciliation.reasons import reason
+from recon_assets.rules import AcceptedRule, Rules
+
+BREAK_COLUMNS = [
+    "break_id",
+    "check_name",
+    "key",
+    "class",
+    "kind",
+    "reason",
+    "owner",
+    "first_seen",
+    "age_days",
+    "amount_minor",
+    "currency",
+    "evidence",
+    "accepted_rule",
+]
+# When two parts of one leg are open, the one a person must act on first is the break.
+CLASS_RANK = {MAPPING: 0, GENUINE_ERROR: 1, TIMING: 2}
+
+
+def break_id(check: str, key: str) -> str:
+    """Stable across nights: the same leg and key is the same break while it stays open."""
+    return "brk_" + hashlib.sha256(f"{check}\x1f{key}".encode()).hexdigest()[:16]
+
+
+def _value(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and v != v) or v is pd.NaT:
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.date().isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    if hasattr(v, "item"):
+        return v.item()
+    return v
+
+
+def pick_breaks(facts: pd.DataFrame) -> pd.DataFrame:
+    """One row per (check, key): the most pressing open part."""
+    open_facts = facts[facts["class"].notna()].copy()
+    open_facts["_rank"] = open_facts["class"].map(CLASS_RANK)
+    open_facts = open_facts.sort_values(
+        ["check_name", "key", "_rank", "age_days", "part"],
+        ascending=[True, True, True, False, True],
+    )
+    return open_facts.drop_duplicates(["check_name", "key"]).drop(columns="_rank")
+
+
+def money_at_stake(fact: Mapping[str, Any]) -> int:
+    a, b = int(fact.get("a_amount") or 0), int(fact.get("b_amount") or 0)
+    kind = fact["kind"]
+    if fact["check_name"] == SALE_VS_SHIPMENT or kind == "key_mapping":
+        return abs(a) or abs(b)
+    if not fact.get("a_records"):
+        return abs(b)
+    if not fact.get("b_records"):
+        return abs(a)
+    return abs(a - b)
+
+
+def rule_matches(
+    rule: AcceptedRule, brk: Mapping[str, Any], records: list[dict[str, Any]], recon_date: date
+) -> bool:
+    """Every selector the rule gives must hold; an expired rule matches nothing."""
+    if rule.expires is not None and recon_date >= rule.expires:
+        return False
+    selectors = {
+        "break_id": rule.break_id,
+        "check_name": rule.check,
+        "key": rule.key,
+        "kind": rule.kind,
+        "currency": rule.currency,
+    }
+    if any(want is not None and brk.get(field) != want for field, want in selectors.items()):
+        return False
+    if rule.amount_minor is not None:
+        amount = brk.get("amount_minor") or 0
+        if rule.amount_minor.min is not None and amount < rule.amount_minor.min:
+            return False
+        if rule.amount_minor.max is not None and amount > rule.amount_minor.max:
+            return False
+    if rule.record:
+        wanted = {k: str(v) for k, v in rule.record.items()}
+        return any(all(str(r["fields"].get(k)) == v for k, v in wanted.items()) for r in records)
+    return True
+
+
+def evidence_records(
+    check: str, key: str, fact_records: pd.DataFrame, source_rows: Mapping[tuple[str, str], dict]
+) -> list[dict[str, Any]]:
+    rows = fact_records[(fact_records["check_name"] == check) & (fact_records["key"] == key)]
+    out = []
+    for r in rows.sort_values(["part", "side", "source", "record_id"]).itertuples():
+        out.append(
+            {
+                "part": r.part,
+                "side": "expected" if r.side == "a" else "counterpart",
+                "source": r.source,
+                "record_id": r.record_id,
+                "business_date": _value(r.business_date),
+                "fields": source_rows.get((r.source, r.record_id), {}),
+            }
+        )
+    return out
+
+
+def classify_night(
+    facts: pd.DataFrame,
+    fact_records: pd.DataFrame,
+    source_rows: Mapping[tuple[str, str], dict],
+    previous: pd.DataFrame,
+    rules: Rules,
+    recon_date: date,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Tonight's classified breaks, and last night's breaks that are gone (resolved)."""
+    first_seen = dict(zip(previous["break_id"], previous["first_seen"], strict=True))
+    rows = []
+    for fact in pick_breaks(facts).to_dict("records"):
+        fact = {k: _value(v) for k, v in fact.items()}
+        check, key = fact["check_name"], fact["key"]
+        records = evidence_records(check, key, fact_records, source_rows)
+        unknown = tuple(
+            sorted(
+                {
+                    str(r["fields"].get("account"))
+                    for r in records
+                    if r["source"] == "ledger_entries"
+                    and str(r["fields"].get("account")) not in rules.accounts.chart
+                }
+            )
+        )
+        brk = {
+            "break_id": break_id(check, key),
+            "check_name": check,
+            "key": key,
+            "class": fact["class"],
+            "kind": fact["kind"],
+            "reason": reason(fact, unknown),
+            "owner": rules.owners.owner(check, fact["class"]),
+            "first_seen": _value(first_seen.get(break_id(check, key))) or recon_date.isoformat(),
+            "age_days": int(fact["age_days"]),
+            "amount_minor": money_at_stake(fact),
+            "currency": fact.get("a_currency") or fact.get("b_currency"),
+            "evidence": json.dumps(records, sort_keys=True, separators=(",", ":"), default=str),
+            "accepted_rule": None,
+        }
+        rule = next((r for r in rules.accepted if rule_matches(r, brk, records, recon_date)), None)
+        if rule is not None:
+            brk.update({"class": KNOWN_ACCEPTED, "owner": rule.owner, "accepted_rule": rule.id})
+        rows.append(brk)
+    breaks = pd.DataFrame(rows, columns=BREAK_COLUMNS).sort_values(["check_name", "key"])
+    gone = previous[~previous["break_id"].isin(breaks["break_id"])]
+    resolutions = pd.DataFrame(
+        {
+            "break_id": gone["break_id"],
+            "check_name": gone["check_name"],
+            "key": gone["key"],
+            "last_class": gone["class"],
+            "first_seen": gone["first_seen"],
+        }
+    ).sort_values(["check_name", "key"])
+    return breaks.reset_index(drop=True), resolutions.reset_index(drop=True)

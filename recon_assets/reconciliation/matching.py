@@ -1,0 +1,106 @@
+"""Runs the matching SQL of `sql/reconciliation/` for one night inside the warehouse.
+
+The night reads the source records of its lookback window plus the records of the legs left
+open by the last reconciled night, so its cost follows the night's records and open items,
+not the whole history. Everything is stored by recon_date, replacing any earlier run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, timedelta
+
+import pandas as pd
+
+from recon_assets.legs import LEGS
+from recon_assets.rules import Rules
+from recon_assets.sources.catalog import SOURCES
+from recon_assets.sql import statements
+from recon_assets.warehouse import DuckDBSession
+
+# The order the matching SQL runs in; each step reads the temporary tables of the last.
+MATCHING_STEPS = (
+    "reconciliation/leg_inputs",
+    "reconciliation/leg_facts",
+    "reconciliation/records",
+    "reconciliation/entity_totals",
+    "reconciliation/matched_ledger",
+)
+# Tonight's temporary tables and the tables they are kept in.
+KEPT_TABLES = {
+    "tonight_facts": "leg_facts",
+    "tonight_fact_records": "fact_records",
+    "tonight_entity_records": "entity_records",
+    "tonight_matched_ledger": "matched_ledger",
+}
+
+
+def leg_parts_frame(rules: Rules) -> pd.DataFrame:
+    """The leg catalogue with tonight's SLAs and tolerances, as the SQL joins it."""
+    rows = []
+    for leg in LEGS:
+        tolerance = rules.tolerances.of(leg.check)
+        for part in leg.parts:
+            rows.append(
+                {
+                    "check_name": leg.check,
+                    **asdict(part),
+                    "sla_days": rules.timing.sla(leg.check),
+                    "tolerance_minor": tolerance.absolute_minor,
+                    "tolerance_bp": tolerance.relative_bp,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def previous_night(session: DuckDBSession, recon_date: date) -> date | None:
+    """The last night reconciled before this one (usually yesterday)."""
+    found = session.query(
+        "SELECT MAX(recon_date) AS d FROM leg_facts WHERE recon_date < $recon_date",
+        {"recon_date": recon_date},
+    )["d"].iloc[0]
+    return None if pd.isna(found) else pd.Timestamp(found).date()
+
+
+def run_matching(session: DuckDBSession, rules: Rules, recon_date: date) -> dict[str, object]:
+    """Match one night and keep its results; returns the parameters it ran with."""
+    roles = rules.accounts.roles
+    prev = previous_night(session, recon_date)
+    params = {
+        "recon_date": recon_date,
+        "prev_date": prev or date.min,
+        "window_start": recon_date - timedelta(days=rules.timing.lookback_days),
+        "sales_account": roles.sales,
+        "refunds_account": roles.refunds,
+        "bank_account": roles.bank,
+        "fees_account": roles.processor_fees,
+    }
+    session.load("leg_parts", leg_parts_frame(rules))
+    session.load("chart_accounts", pd.DataFrame({"account": sorted(rules.accounts.chart)}))
+    levels = rules.mappings.levels()
+    session.load(
+        "key_mappings",
+        pd.DataFrame({"system": list(levels), "level": list(levels.values())}).astype(
+            {"system": "object", "level": "int64"}
+        ),
+    )
+    for statement in statements("reconciliation/carried"):
+        session.execute(statement, params)
+    for spec in SOURCES:
+        (universe,) = statements(
+            "reconciliation/universe",
+            tables=(("source_table", spec.name), ("universe_source", f"u_{spec.name}")),
+            columns=(("record_key", spec.key),),
+        )
+        session.execute(universe, {**params, "source_name": spec.name})
+    for step in MATCHING_STEPS:
+        for statement in statements(step):
+            session.execute(statement, params)
+    for temporary, kept in KEPT_TABLES.items():
+        session.execute(f"DELETE FROM {kept} WHERE recon_date = $recon_date", params)
+        session.execute(
+            f"INSERT INTO {kept} BY NAME "
+            f"SELECT CAST($recon_date AS DATE) AS recon_date, * FROM {temporary}",
+            params,
+        )
+    return params

@@ -1,0 +1,118 @@
+"""One plain sentence per break, from its facts only: what differs and by how much."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from recon_assets.legs import (
+    CAPTURE_VS_SETTLEMENT,
+    PAYOUT_VS_BANK,
+    POS_TAKINGS_VS_LEDGER,
+    SALE_VS_SHIPMENT,
+)
+from recon_assets.money import format_money
+
+# (check, part) -> (what the expectation is, what the counterpart is), in the retailer's words.
+NOUNS: dict[tuple[str, str], tuple[str, str]] = {
+    ("sale_vs_oms", "total"): ("the sale", "order management"),
+    ("sale_vs_capture", "total"): ("the card/PayPal sale", "processor captures"),
+    ("capture_vs_settlement", "gross"): ("the processor transaction", "the settlement line"),
+    ("sale_vs_shipment", "units"): ("the units sold", "the units shipped"),
+    ("web_sale_vs_ledger", "revenue"): ("the web sale", "the sales posting"),
+    ("pos_takings_vs_ledger", "sales"): ("till sales", "the sales posting"),
+    ("pos_takings_vs_ledger", "refunds"): ("till refunds", "the refunds posting"),
+    ("refund_vs_processor_vs_ledger", "processor"): ("the refunds", "processor refunds"),
+    ("refund_vs_processor_vs_ledger", "ledger"): ("the refunds", "the refunds posting"),
+    ("payout_vs_bank", "bank"): ("the payout's net", "the bank posting"),
+    ("payout_vs_bank", "fees"): ("the payout's fees", "the fees posting"),
+}
+KEY_FIELDS = {
+    "oms": "order_id",
+    "ledger": "reference",
+    "3pl": "order_ref",
+}
+NORMALISATION_TEXT = {
+    1: ("trimming and case-folding it", "case_fold"),
+    2: ("stripping '#'", "strip_hash"),
+    3: ("stripping its prefix", "strip_prefix"),
+    4: ("stripping its prefix and leading zeros", "strip_leading_zeros"),
+}
+
+
+def key_label(check: str) -> str:
+    if check == CAPTURE_VS_SETTLEMENT:
+        return "Payment"
+    if check == POS_TAKINGS_VS_LEDGER:
+        return "Store-day"
+    if check == PAYOUT_VS_BANK:
+        return "Payout"
+    return "Order"
+
+
+def _int(value: Any) -> int:
+    return 0 if value is None or value != value else int(value)
+
+
+def quantity_text(check: str, quantity: int, currency: str | None) -> str:
+    if check == SALE_VS_SHIPMENT:
+        return f"{quantity} unit{'s' if abs(quantity) != 1 else ''}"
+    return format_money(quantity, currency or "XXX")
+
+
+def _days(n: int) -> str:
+    return f"{n} day{'s' if n != 1 else ''}"
+
+
+def reason(fact: Mapping[str, Any], unknown_accounts: tuple[str, ...] = ()) -> str:
+    check, part, key, kind = fact["check_name"], fact["part"], fact["key"], fact["kind"]
+    a_noun, b_noun = NOUNS[(check, part)]
+    label = f"{key_label(check)} {key}"
+    currency = fact.get("a_currency") or fact.get("b_currency")
+    a, b = _int(fact.get("a_quantity")), _int(fact.get("b_quantity"))
+
+    def q(n: int) -> str:
+        return quantity_text(check, n, currency)
+
+    age, sla = _int(fact.get("age_days")), _int(fact.get("sla_days"))
+    waited = f"after {_days(age)} (allowed {_days(sla)})"
+    if kind == "key_mapping":
+        system = fact.get("b_system") or "the counterpart"
+        field = KEY_FIELDS.get(system, "order_ref")
+        how, setting = NORMALISATION_TEXT[_int(fact.get("mapped_level"))]
+        return (
+            f"{system} {field} '{fact['mapped_key']}' matches {label.lower()} after {how}: "
+            f"add a key mapping for {system} ({setting}) in rules/mappings.yaml."
+        )
+    if kind == "unknown_account":
+        accounts = ", ".join(unknown_accounts) or "an unknown account"
+        return (
+            f"{label}: {b_noun} is made to account {accounts}, which is not in the chart of "
+            f"accounts: add it to rules/accounts.yaml or repost it."
+        )
+    if kind == "exponent_slip":
+        big, small = max(abs(a), abs(b)), max(min(abs(a), abs(b)), 1)
+        return (
+            f"{label}: {b_noun} is {q(b)} against {q(a)} for {a_noun}, {big // small}x apart: "
+            f"a currency-exponent slip."
+        )
+    if not _int(fact.get("a_records")):
+        return f"{label}: {b_noun} of {q(b)} has no matching {a_noun} {waited}."
+    if kind == fact.get("missing_kind"):
+        if _int(fact.get("b_records")):
+            return (
+                f"{label}: {b_noun} come to {q(b)} of the {q(a)} expected from {a_noun}; "
+                f"{q(a - b)} still missing {waited}."
+            )
+        return f"{label}: {a_noun} of {q(a)} has no {b_noun} {waited}."
+    if kind == "duplicate_capture":
+        return (
+            f"{label} was captured {_int(fact.get('b_records'))} times for {q(b)} against a sale "
+            f"of {q(a)}: {q(b - a)} too much."
+        )
+    if fact.get("b_currency") and fact.get("a_currency") and fact["b_currency"] != currency:
+        return (
+            f"{label}: {b_noun} is in {fact['b_currency']} but {a_noun} is in {currency} ({q(a)})."
+        )
+    direction = "more" if b > a else "less"
+    return f"{label}: {b_noun} is {q(b)} but {a_noun} is {q(a)}: {q(abs(b - a))} {direction}."

@@ -1,0 +1,182 @@
+"""Business rules as reviewed YAML (`rules/`, or `$RECON_RULES_DIR`), loaded strictly.
+
+Every file has a pydantic model that rejects unknown keys and malformed values; an error
+names the file and the line of the offending key. Rules are data: nothing is ever evaluated.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from recon_assets.legs import CLASSES, DEFAULT_SLA_DAYS, LEGS_BY_CHECK
+
+CheckName = Literal[tuple(LEGS_BY_CHECK)]  # type: ignore[valid-type]
+ClassName = Literal[tuple(CLASSES)]  # type: ignore[valid-type]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+M = TypeVar("M", bound=BaseModel)
+NORMALISATIONS = ("case_fold", "strip_hash", "strip_prefix", "strip_leading_zeros")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Timing(_Strict):
+    sla_days: dict[CheckName, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    lookback_days: Annotated[int, Field(ge=1)] = 35
+
+    def sla(self, check: str) -> int:
+        return self.sla_days.get(check, DEFAULT_SLA_DAYS[check])
+
+
+class Tolerance(_Strict):
+    absolute_minor: Annotated[int, Field(ge=0)] = 0
+    relative_bp: Annotated[int, Field(ge=0, le=10_000)] = 0
+
+
+class Tolerances(_Strict):
+    tolerances: dict[CheckName, Tolerance] = Field(default_factory=dict)
+
+    def of(self, check: str) -> Tolerance:
+        return self.tolerances.get(check, Tolerance())
+
+
+class Roles(_Strict):
+    sales: Text = "4000"
+    refunds: Text = "4010"
+    bank: Text = "1000"
+    processor_fees: Text = "6100"
+
+
+class Accounts(_Strict):
+    chart: dict[Text, Text]
+    roles: Roles = Roles()
+
+
+class Mappings(_Strict):
+    key_normalisations: dict[Text, Literal[NORMALISATIONS]] = Field(  # type: ignore[valid-type]
+        default_factory=dict
+    )
+
+    def levels(self) -> dict[str, int]:
+        return {s: NORMALISATIONS.index(n) + 1 for s, n in self.key_normalisations.items()}
+
+
+class Owners(_Strict):
+    default: Text
+    checks: dict[CheckName, dict[Literal[("default", *CLASSES)], Text]] = Field(  # type: ignore[misc]
+        default_factory=dict
+    )
+
+    def owner(self, check: str, klass: str) -> str:
+        per_check = self.checks.get(check, {})
+        return per_check.get(klass) or per_check.get("default") or self.default
+
+
+class AmountBounds(_Strict):
+    min: int | None = None
+    max: int | None = None
+
+
+class AcceptedRule(_Strict):
+    """An accepted edge case: every selector given must match; none is code."""
+
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    reason: Text
+    owner: Text
+    author: Text | None = None
+    created: date | None = None
+    expires: date | None = None
+    break_id: Text | None = None
+    check: CheckName | None = None
+    key: Text | None = None
+    kind: Text | None = None
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
+    amount_minor: AmountBounds | None = None
+    record: dict[Text, str | int] | None = None
+
+
+class AcceptedFile(_Strict):
+    rules: list[AcceptedRule]
+
+
+class Rules(_Strict):
+    timing: Timing
+    tolerances: Tolerances
+    accounts: Accounts
+    mappings: Mappings
+    owners: Owners
+    accepted: tuple[AcceptedRule, ...]
+    accepted_files: dict[str, str]  # rule id -> file it came from
+
+
+class RulesError(ValueError):
+    """A rules file that cannot be used; the message names the file and the line."""
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int:
+    """The 1-based line of the YAML node a pydantic error location points at."""
+    line = node.start_mark.line + 1 if node is not None else 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = [(k, v) for k, v in node.value if k.value == str(part)]
+            if not match:
+                return line
+            key, node = match[0]
+            line = key.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                return line
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def load_yaml_model(path: Path, model: type[M]) -> M:
+    try:
+        text = path.read_text(encoding="utf-8")
+        node = yaml.compose(text)
+        data = yaml.safe_load(text) or {}
+    except FileNotFoundError:
+        raise RulesError(f"{path}: file is missing") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        raise RulesError(f"{path}, line {line}: not valid YAML: {err}") from err
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        problems = []
+        for error in err.errors():
+            loc = tuple(error["loc"])
+            where = ".".join(str(p) for p in loc) or "(top level)"
+            message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+            problems.append(f"{path}, line {_line_of(node, loc)}: {where}: {message}")
+        raise RulesError("\n".join(problems)) from err
+
+
+def load_rules(rules_dir: Path) -> Rules:
+    accepted: list[AcceptedRule] = []
+    files: dict[str, str] = {}
+    for path in sorted((rules_dir / "accepted").glob("*.yaml")):
+        for rule in load_yaml_model(path, AcceptedFile).rules:
+            if rule.id in files:
+                raise RulesError(f"{path}: rule id {rule.id!r} is also in {files[rule.id]}")
+            files[rule.id] = str(path)
+            accepted.append(rule)
+    return Rules(
+        timing=load_yaml_model(rules_dir / "timing.yaml", Timing),
+        tolerances=load_yaml_model(rules_dir / "tolerances.yaml", Tolerances),
+        accounts=load_yaml_model(rules_dir / "accounts.yaml", Accounts),
+        mappings=load_yaml_model(rules_dir / "mappings.yaml", Mappings),
+        owners=load_yaml_model(rules_dir / "owners.yaml", Owners),
+        accepted=tuple(accepted),
+        accepted_files=files,
+    )

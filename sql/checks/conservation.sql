@@ -1,0 +1,48 @@
+-- Nothing is lost: every record delivered for the night sits in exactly one row of the
+-- night's matched_ledger, and counts and money per source and currency add up.
+WITH delivered AS (
+  SELECT 'storefront_orders' AS source, event_id AS record_id, currency, amount_minor AS money
+  FROM storefront_orders WHERE business_date = $recon_date
+  UNION ALL
+  SELECT 'pos_transactions', txn_id, currency, amount_minor
+  FROM pos_transactions WHERE business_date = $recon_date
+  UNION ALL
+  SELECT 'oms_orders', order_id, currency, amount_minor
+  FROM oms_orders WHERE business_date = $recon_date
+  UNION ALL
+  SELECT 'processor_transactions', psp_reference, currency, amount_minor
+  FROM processor_transactions WHERE business_date = $recon_date
+  UNION ALL
+  SELECT 'processor_settlements', settlement_line_id, currency, gross_minor
+  FROM processor_settlements WHERE business_date = $recon_date
+  UNION ALL
+  SELECT 'shipments', shipment_id, CAST(NULL AS VARCHAR), 0
+  FROM shipments WHERE business_date = $recon_date
+  UNION ALL
+  SELECT 'ledger_entries', entry_id, currency, debit_minor + credit_minor
+  FROM ledger_entries WHERE business_date = $recon_date
+), placed AS (
+  SELECT r.source, r.record_id, r.currency, r.money_minor AS money,
+         COUNT(*) OVER (PARTITION BY r.source, r.record_id) AS placements
+  FROM entity_records AS r
+  JOIN matched_ledger AS m
+    ON m.recon_date = r.recon_date AND m.entity_type = r.entity_type
+   AND m.entity_key = r.entity_key
+  WHERE r.recon_date = $recon_date AND r.business_date = $recon_date
+), sides AS (
+  SELECT source, COALESCE(currency, '-') AS currency, COUNT(*) AS delivered_records,
+         SUM(money) AS delivered_minor, 0 AS placed_records, 0 AS placed_minor,
+         0 AS misplaced_records
+  FROM delivered GROUP BY 1, 2
+  UNION ALL
+  SELECT source, COALESCE(currency, '-'), 0, 0, COUNT(*), SUM(money),
+         SUM(CASE WHEN placements <> 1 THEN 1 ELSE 0 END)
+  FROM placed GROUP BY 1, 2
+)
+SELECT source, currency,
+       SUM(delivered_records) AS delivered_records, SUM(placed_records) AS placed_records,
+       SUM(delivered_minor) AS delivered_minor, SUM(placed_minor) AS placed_minor,
+       SUM(misplaced_records) AS misplaced_records
+FROM sides
+GROUP BY source, currency
+ORDER BY source, currency;

@@ -1,0 +1,18 @@
+-- What last reconciled night left open: the legs to re-evaluate tonight and their records
+-- (the older ones are re-read by key and business date, not by scanning history).
+CREATE OR REPLACE TEMPORARY TABLE prev_open AS
+SELECT check_name, key
+FROM leg_facts
+WHERE recon_date = $prev_date AND class IS NOT NULL
+UNION DISTINCT
+SELECT check_name, mapped_key
+FROM leg_facts
+WHERE recon_date = $prev_date AND class IS NOT NULL AND mapped_key IS NOT NULL;
+
+CREATE OR REPLACE TEMPORARY TABLE carried_records AS
+SELECT DISTINCT fr.source, fr.record_id, fr.business_date
+FROM fact_records AS fr
+JOIN leg_facts AS f
+  ON f.recon_date = fr.recon_date AND f.check_name = fr.check_name AND f.key = fr.key
+ AND f.part = fr.part
+WHERE fr.recon_date = $prev_date AND f.class IS NOT NULL;

@@ -1,0 +1,163 @@
+-- One generic comparison for every leg (config in the leg_parts table): per check, part and
+-- key, the expected side (a) against its counterpart (b), classified by deterministic rules.
+
+-- Keys normalised cumulatively: trim and case-fold, strip '#', strip an alphabetic prefix
+-- ending in '-', '_' or ' ', strip leading zeros. A configured mapping (rules/mappings.yaml)
+-- rewrites the counterpart's key before exact matching.
+CREATE OR REPLACE TEMPORARY TABLE keyed_inputs AS
+WITH n1 AS (
+  SELECT i.*, LOWER(TRIM(i.key)) AS norm1 FROM leg_inputs AS i
+), n2 AS (
+  SELECT n1.*, REPLACE(norm1, '#', '') AS norm2 FROM n1
+), n3 AS (
+  SELECT n2.*, REGEXP_REPLACE(norm2, '^[a-z]+[-_ ]', '') AS norm3 FROM n2
+), n4 AS (
+  SELECT n3.*, REGEXP_REPLACE(norm3, '^0+', '') AS norm4 FROM n3
+)
+SELECT n4.*,
+       CASE
+         WHEN n4.side = 'a' OR m.level IS NULL THEN n4.key
+         WHEN m.level = 1 THEN norm1
+         WHEN m.level = 2 THEN norm2
+         WHEN m.level = 3 THEN norm3
+         ELSE norm4
+       END AS match_key
+FROM n4
+LEFT JOIN key_mappings AS m ON m.system = n4.system;
+
+CREATE OR REPLACE TEMPORARY TABLE side_totals AS
+SELECT check_name, part, side, match_key AS key,
+       SUM(CASE WHEN unknown_account THEN 0 ELSE quantity END) AS quantity,
+       SUM(CASE WHEN unknown_account THEN 0 ELSE 1 END) AS records,
+       SUM(CASE WHEN unknown_account THEN 1 ELSE 0 END) AS unknown_records,
+       SUM(amount_minor) AS amount_minor,
+       MIN(currency) AS currency,
+       MAX(business_date) AS last_date,
+       MAX(CASE WHEN business_date = $recon_date THEN 1 ELSE 0 END) AS touched,
+       MIN(system) AS system,
+       MIN(norm1) AS norm1, MIN(norm2) AS norm2, MIN(norm3) AS norm3, MIN(norm4) AS norm4
+FROM keyed_inputs
+GROUP BY check_name, part, side, match_key;
+
+-- A leg is evaluated for a key that has a record dated tonight, or a break open last night;
+-- keys that matched before and saw nothing new keep their result.
+CREATE OR REPLACE TEMPORARY TABLE evaluated_keys AS
+SELECT check_name, key FROM side_totals GROUP BY check_name, key HAVING MAX(touched) = 1
+UNION DISTINCT
+SELECT check_name, key FROM prev_open;
+
+CREATE OR REPLACE TEMPORARY TABLE pair_sides AS
+WITH a AS (SELECT * FROM side_totals WHERE side = 'a'),
+     b AS (SELECT * FROM side_totals WHERE side = 'b')
+SELECT COALESCE(a.check_name, b.check_name) AS check_name,
+       COALESCE(a.part, b.part) AS part,
+       COALESCE(a.key, b.key) AS key,
+       a.quantity AS a_quantity, a.records AS a_records, a.amount_minor AS a_amount,
+       a.currency AS a_currency, a.last_date AS a_last_date,
+       a.norm1 AS a_norm1, a.norm2 AS a_norm2, a.norm3 AS a_norm3, a.norm4 AS a_norm4,
+       b.quantity AS b_quantity, b.records AS b_records, b.unknown_records AS b_unknown,
+       b.amount_minor AS b_amount, b.currency AS b_currency, b.last_date AS b_last_date,
+       b.system AS b_system,
+       b.norm1 AS b_norm1, b.norm2 AS b_norm2, b.norm3 AS b_norm3, b.norm4 AS b_norm4
+FROM a FULL OUTER JOIN b
+  ON a.check_name = b.check_name AND a.part = b.part AND a.key = b.key
+WHERE EXISTS (
+  SELECT 1 FROM evaluated_keys AS e
+  WHERE e.check_name = COALESCE(a.check_name, b.check_name) AND e.key = COALESCE(a.key, b.key)
+);
+
+-- An unmatched expectation and an unmatched counterpart whose keys agree once normalised:
+-- the lowest normalisation level that makes them equal is the mapping to configure.
+CREATE OR REPLACE TEMPORARY TABLE key_pairs AS
+WITH candidates AS (
+  SELECT a.check_name, a.part, a.key AS a_key, b.key AS b_key, b.b_system,
+         CASE
+           WHEN a.a_norm1 = b.b_norm1 THEN 1
+           WHEN a.a_norm2 = b.b_norm2 THEN 2
+           WHEN a.a_norm3 = b.b_norm3 THEN 3
+           ELSE 4
+         END AS level
+  FROM pair_sides AS a
+  JOIN pair_sides AS b
+    ON a.check_name = b.check_name AND a.part = b.part AND a.a_norm4 = b.b_norm4
+  JOIN leg_parts AS p ON p.check_name = a.check_name AND p.part = a.part
+  WHERE p.normalise_keys
+    AND a.b_records IS NULL AND a.a_records IS NOT NULL
+    AND b.a_records IS NULL AND b.b_records IS NOT NULL
+    AND a.a_norm4 <> ''
+), ranked AS (
+  SELECT candidates.*,
+         ROW_NUMBER() OVER (PARTITION BY check_name, part, a_key ORDER BY level, b_key) AS by_a,
+         ROW_NUMBER() OVER (PARTITION BY check_name, part, b_key ORDER BY level, a_key) AS by_b
+  FROM candidates
+)
+SELECT check_name, part, a_key, b_key, b_system, level FROM ranked WHERE by_a = 1 AND by_b = 1;
+
+CREATE OR REPLACE TEMPORARY TABLE tonight_facts AS
+WITH merged AS (
+  SELECT a.check_name, a.part, a.key,
+         a.a_quantity, a.a_records, a.a_amount, a.a_currency, a.a_last_date,
+         b.b_quantity, b.b_records, b.b_unknown, b.b_amount, b.b_currency, b.b_last_date,
+         b.b_system, kp.b_key AS mapped_key, kp.level AS mapped_level
+  FROM key_pairs AS kp
+  JOIN pair_sides AS a ON a.check_name = kp.check_name AND a.part = kp.part AND a.key = kp.a_key
+  JOIN pair_sides AS b ON b.check_name = kp.check_name AND b.part = kp.part AND b.key = kp.b_key
+  UNION ALL
+  SELECT s.check_name, s.part, s.key,
+         s.a_quantity, s.a_records, s.a_amount, s.a_currency, s.a_last_date,
+         s.b_quantity, s.b_records, s.b_unknown, s.b_amount, s.b_currency, s.b_last_date,
+         s.b_system, CAST(NULL AS VARCHAR), CAST(NULL AS INTEGER)
+  FROM pair_sides AS s
+  WHERE NOT EXISTS (
+    SELECT 1 FROM key_pairs AS kp
+    WHERE kp.check_name = s.check_name AND kp.part = s.part AND s.key IN (kp.a_key, kp.b_key)
+  )
+), kinds AS (
+  SELECT m.*, p.sla_days, p.missing_kind, p.orphan_kind,
+         CASE
+           WHEN m.mapped_key IS NOT NULL THEN 'key_mapping'
+           WHEN COALESCE(m.b_unknown, 0) > 0 THEN 'unknown_account'
+           WHEN m.a_records IS NULL THEN p.orphan_kind
+           WHEN COALESCE(m.b_records, 0) = 0 THEN
+             CASE WHEN m.a_quantity = 0 THEN 'matched' ELSE p.missing_kind END
+           WHEN m.b_currency IS NOT NULL AND m.b_currency <> m.a_currency THEN p.differs_kind
+           WHEN m.b_quantity = m.a_quantity THEN 'matched'
+           WHEN ABS(m.b_quantity - m.a_quantity) <= p.tolerance_minor
+             OR ABS(m.b_quantity - m.a_quantity) * 10000 <= p.tolerance_bp * ABS(m.a_quantity)
+             THEN 'matched_within_tolerance'
+           WHEN p.exponent_slips AND m.b_records = 1 AND m.a_quantity <> 0
+             AND (m.b_quantity IN (m.a_quantity * 10, m.a_quantity * 100, m.a_quantity * 1000)
+               OR m.a_quantity IN (m.b_quantity * 10, m.b_quantity * 100, m.b_quantity * 1000))
+             THEN 'exponent_slip'
+           WHEN p.summed AND m.b_quantity < m.a_quantity THEN p.missing_kind
+           WHEN p.summed AND m.b_records > 1 AND p.duplicate_kind IS NOT NULL
+             THEN p.duplicate_kind
+           WHEN p.summed THEN p.over_kind
+           ELSE p.differs_kind
+         END AS kind
+  FROM merged AS m
+  JOIN leg_parts AS p ON p.check_name = m.check_name AND p.part = m.part
+), aged AS (
+  SELECT kinds.*,
+         CASE WHEN a_records IS NULL THEN b_last_date ELSE a_last_date END AS start_date
+  FROM kinds
+)
+SELECT aged.*,
+       DATE_DIFF('day', start_date, $recon_date) AS age_days,
+       CASE
+         WHEN kind IN ('matched', 'matched_within_tolerance') THEN NULL
+         WHEN kind IN ('key_mapping', 'unknown_account', 'exponent_slip') THEN 'mapping'
+         WHEN kind IN (missing_kind, orphan_kind)
+           AND DATE_DIFF('day', start_date, $recon_date) < sla_days THEN 'timing'
+         ELSE 'genuine_error'
+       END AS class
+FROM aged;
+
+-- The records behind each fact (its evidence), mapped counterparts included.
+CREATE OR REPLACE TEMPORARY TABLE tonight_fact_records AS
+SELECT DISTINCT f.check_name, f.key, i.part, i.side, i.source, i.record_id, i.business_date,
+       i.system, i.key AS record_key, i.quantity, i.amount_minor, i.currency, i.unknown_account
+FROM tonight_facts AS f
+JOIN keyed_inputs AS i
+  ON i.check_name = f.check_name AND i.part = f.part
+ AND (i.match_key = f.key OR i.match_key = f.mapped_key);

@@ -1,0 +1,163 @@
+-- Every record of the night's universe, once per leg side it takes part in (DESIGN.md s.5).
+-- side 'a' starts the leg (what is expected), side 'b' is the counterpart.
+-- quantity is what the leg compares (money in minor units, or units for shipments);
+-- amount_minor is the money at stake.
+CREATE OR REPLACE TEMPORARY TABLE sales AS
+SELECT 'storefront_orders' AS source, event_id AS record_id, order_id, business_date, currency,
+       amount_minor, units, payment_method AS tender, 'web' AS channel, 'ship' AS fulfilment,
+       CAST(NULL AS VARCHAR) AS store_id
+FROM u_storefront_orders WHERE event_type = 'order'
+UNION ALL
+SELECT 'pos_transactions', txn_id, order_id, business_date, currency, amount_minor, units,
+       tender, 'pos', fulfilment, store_id
+FROM u_pos_transactions WHERE txn_type = 'sale';
+
+CREATE OR REPLACE TEMPORARY TABLE refunds AS
+SELECT 'storefront_orders' AS source, event_id AS record_id, order_id, business_date, currency,
+       amount_minor, payment_method AS tender, 'web' AS channel, event_type = 'cancel' AS is_cancel,
+       CAST(NULL AS VARCHAR) AS store_id
+FROM u_storefront_orders WHERE event_type IN ('refund', 'cancel')
+UNION ALL
+SELECT 'pos_transactions', txn_id, order_id, business_date, currency, amount_minor, tender,
+       'pos', FALSE, store_id
+FROM u_pos_transactions WHERE txn_type = 'refund';
+
+CREATE OR REPLACE TEMPORARY TABLE payout_ids AS
+SELECT DISTINCT payout_id FROM u_processor_settlements;
+
+-- Where a ledger line belongs: a store-day, a payout, or (otherwise) an order.
+CREATE OR REPLACE TEMPORARY TABLE ledger AS
+SELECT l.*,
+       l.account NOT IN (SELECT account FROM chart_accounts) AS unknown_account,
+       CASE
+         WHEN l.reference LIKE 'POS:%' THEN 'store_day'
+         WHEN l.reference IN (SELECT payout_id FROM payout_ids) THEN 'payout'
+         ELSE 'order'
+       END AS belongs_to
+FROM u_ledger_entries AS l;
+
+-- An order cancelled before any shipment is not expected to ship.
+CREATE OR REPLACE TEMPORARY TABLE cancelled_before_shipment AS
+SELECT r.order_id
+FROM refunds AS r
+WHERE r.is_cancel
+  AND NOT EXISTS (
+    SELECT 1 FROM u_shipments AS sh
+    WHERE sh.order_ref = r.order_id AND sh.business_date < r.business_date
+  )
+GROUP BY r.order_id;
+
+CREATE OR REPLACE TEMPORARY TABLE leg_inputs AS
+-- sale <-> order management
+SELECT 'sale_vs_oms' AS check_name, 'total' AS part, 'a' AS side, order_id AS key, business_date,
+       currency, amount_minor AS quantity, amount_minor, 'sales' AS system,
+       FALSE AS unknown_account, source, record_id
+FROM sales
+UNION ALL
+SELECT 'sale_vs_oms', 'total', 'b', order_id, business_date, currency, amount_minor,
+       amount_minor, 'oms', FALSE, 'oms_orders', order_id
+FROM u_oms_orders
+-- sale <-> processor capture (card and PayPal tender)
+UNION ALL
+SELECT 'sale_vs_capture', 'total', 'a', order_id, business_date, currency, amount_minor,
+       amount_minor, 'sales', FALSE, source, record_id
+FROM sales WHERE tender IN ('card', 'paypal')
+UNION ALL
+SELECT 'sale_vs_capture', 'total', 'b', order_ref, business_date, currency, amount_minor,
+       amount_minor, processor, FALSE, 'processor_transactions', psp_reference
+FROM u_processor_transactions WHERE txn_type = 'capture'
+-- capture, refund or chargeback <-> settlement line (signed gross)
+UNION ALL
+SELECT 'capture_vs_settlement', 'gross', 'a', psp_reference, business_date, currency,
+       CASE WHEN txn_type = 'capture' THEN amount_minor ELSE -amount_minor END,
+       amount_minor, processor, FALSE, 'processor_transactions', psp_reference
+FROM u_processor_transactions
+UNION ALL
+SELECT 'capture_vs_settlement', 'gross', 'b', psp_reference, business_date, currency,
+       gross_minor, ABS(gross_minor), 'settlements', FALSE, 'processor_settlements',
+       settlement_line_id
+FROM u_processor_settlements
+-- sale <-> shipment, in units (a cancel is evidence and expects nothing to ship)
+UNION ALL
+SELECT 'sale_vs_shipment', 'units', 'a', s.order_id, s.business_date, s.currency,
+       CASE WHEN c.order_id IS NULL THEN s.units ELSE 0 END, s.amount_minor, 'sales', FALSE,
+       s.source, s.record_id
+FROM sales AS s LEFT JOIN cancelled_before_shipment AS c ON c.order_id = s.order_id
+WHERE s.channel = 'web' OR s.fulfilment = 'ship'
+UNION ALL
+SELECT 'sale_vs_shipment', 'units', 'a', r.order_id, r.business_date, r.currency, 0, 0,
+       'sales', FALSE, r.source, r.record_id
+FROM refunds AS r JOIN cancelled_before_shipment AS c ON c.order_id = r.order_id
+WHERE r.is_cancel
+UNION ALL
+SELECT 'sale_vs_shipment', 'units', 'b', order_ref, business_date, CAST(NULL AS VARCHAR), units,
+       0, '3pl', FALSE, 'shipments', shipment_id
+FROM u_shipments
+-- web sale <-> sales posting (sales account), reference = order id
+UNION ALL
+SELECT 'web_sale_vs_ledger', 'revenue', 'a', order_id, business_date, currency, amount_minor,
+       amount_minor, 'sales', FALSE, source, record_id
+FROM sales WHERE channel = 'web'
+UNION ALL
+SELECT 'web_sale_vs_ledger', 'revenue', 'b', reference, business_date, currency,
+       credit_minor - debit_minor, credit_minor - debit_minor, 'ledger', unknown_account,
+       'ledger_entries', entry_id
+FROM ledger
+WHERE belongs_to = 'order'
+  AND (account = $sales_account OR (unknown_account AND credit_minor >= debit_minor))
+-- POS store-day takings <-> one sales credit and one refunds debit
+UNION ALL
+SELECT 'pos_takings_vs_ledger', 'sales', 'a',
+       'POS:' || store_id || ':' || CAST(business_date AS VARCHAR), business_date, currency,
+       amount_minor, amount_minor, 'pos', FALSE, source, record_id
+FROM sales WHERE channel = 'pos'
+UNION ALL
+SELECT 'pos_takings_vs_ledger', 'refunds', 'a',
+       'POS:' || store_id || ':' || CAST(business_date AS VARCHAR), business_date, currency,
+       amount_minor, amount_minor, 'pos', FALSE, source, record_id
+FROM refunds WHERE channel = 'pos'
+UNION ALL
+SELECT 'pos_takings_vs_ledger',
+       CASE WHEN account = $refunds_account OR (unknown_account AND debit_minor > credit_minor)
+            THEN 'refunds' ELSE 'sales' END,
+       'b', reference, business_date, currency,
+       CASE WHEN account = $refunds_account OR (unknown_account AND debit_minor > credit_minor)
+            THEN debit_minor - credit_minor ELSE credit_minor - debit_minor END,
+       ABS(credit_minor - debit_minor), 'ledger', unknown_account, 'ledger_entries', entry_id
+FROM ledger
+WHERE belongs_to = 'store_day' AND (account IN ($sales_account, $refunds_account) OR unknown_account)
+-- refund or cancel <-> processor refund (card, PayPal) and <-> refunds posting (web orders)
+UNION ALL
+SELECT 'refund_vs_processor_vs_ledger', 'processor', 'a', order_id, business_date, currency,
+       amount_minor, amount_minor, 'refunds', FALSE, source, record_id
+FROM refunds WHERE tender IN ('card', 'paypal')
+UNION ALL
+SELECT 'refund_vs_processor_vs_ledger', 'processor', 'b', order_ref, business_date, currency,
+       amount_minor, amount_minor, processor, FALSE, 'processor_transactions', psp_reference
+FROM u_processor_transactions WHERE txn_type = 'refund'
+UNION ALL
+SELECT 'refund_vs_processor_vs_ledger', 'ledger', 'a', order_id, business_date, currency,
+       amount_minor, amount_minor, 'refunds', FALSE, source, record_id
+FROM refunds WHERE channel = 'web'
+UNION ALL
+SELECT 'refund_vs_processor_vs_ledger', 'ledger', 'b', reference, business_date, currency,
+       debit_minor - credit_minor, debit_minor - credit_minor, 'ledger', unknown_account,
+       'ledger_entries', entry_id
+FROM ledger
+WHERE belongs_to = 'order'
+  AND (account = $refunds_account OR (unknown_account AND debit_minor > credit_minor))
+-- payout <-> bank (sum of net) and processor fees (sum of fees)
+UNION ALL
+SELECT 'payout_vs_bank', 'bank', 'a', payout_id, business_date, currency, net_minor,
+       net_minor, 'settlements', FALSE, 'processor_settlements', settlement_line_id
+FROM u_processor_settlements
+UNION ALL
+SELECT 'payout_vs_bank', 'fees', 'a', payout_id, business_date, currency, fee_minor,
+       fee_minor, 'settlements', FALSE, 'processor_settlements', settlement_line_id
+FROM u_processor_settlements
+UNION ALL
+SELECT 'payout_vs_bank', CASE WHEN account = $fees_account THEN 'fees' ELSE 'bank' END, 'b',
+       reference, business_date, currency, debit_minor - credit_minor,
+       debit_minor - credit_minor, 'ledger', unknown_account, 'ledger_entries', entry_id
+FROM ledger
+WHERE account IN ($bank_account, $fees_account) OR (unknown_account AND belongs_to = 'payout');
