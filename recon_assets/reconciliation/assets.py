@@ -174,6 +174,16 @@ def evidence_source_rows(session: DuckDBSession, recon_date: date) -> dict[tuple
     return found
 
 
+def record_history(session: DuckDBSession, run_id: str, recon_date: date) -> None:
+    """Append this run's breaks to the audit history (the only place a run id is kept)."""
+    session.execute(
+        "INSERT INTO classified_variances_history BY NAME "
+        "SELECT $run_id AS run_id, now() AS recorded_at, * FROM classified_variances "
+        "WHERE recon_date = $d",
+        {"run_id": run_id, "d": recon_date},
+    )
+
+
 def classify_and_store(session: DuckDBSession, rules: Rules, recon_date: date) -> pd.DataFrame:
     params = {"d": recon_date}
     facts = session.query("SELECT * FROM leg_facts WHERE recon_date = $d", params)
@@ -225,6 +235,7 @@ def classified_variances(
     with warehouse.session() as session:
         with session.transaction():
             breaks = classify_and_store(session, loaded, recon_date)
+            record_history(session, context.run_id, recon_date)
         digest = table_digest(session, "classified_variances", recon_date)
         session.execute("BEGIN TRANSACTION")
         classify_and_store(session, loaded, recon_date)
