@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
+from recon_assets.adapters import FORMATS, AdapterError, render_summary
+from recon_assets.adapters import convert as convert_export
+from recon_assets.generator import generate as generate_retailer
+from recon_assets.generator import parse_breaks
+from recon_assets.money import format_money
+from recon_assets.reconciliation.exceptions import NightNotReconciled, as_csv, as_json, night_breaks
+from recon_assets.resources import build_resources
 from recon_assets.runner import materialize_nights, nights
 from recon_assets.settings import Settings
 
@@ -23,6 +32,11 @@ console = Console()
 DateOption = Annotated[
     str, typer.Option("--date", help="Business date (YYYY-MM-DD) in RECON_TIMEZONE.")
 ]
+
+
+class ExportFormat(StrEnum):
+    json = "json"
+    csv = "csv"
 
 
 def _parse_date(text: str, option: str) -> date:
@@ -44,19 +58,23 @@ def generate(
     ] = "default",
 ) -> None:
     """Write a sample retailer's landing files plus expected_breaks.csv."""
-    from recon_assets.generator import generate as generate_retailer
-    from recon_assets.generator import parse_breaks
-
-    summary = generate_retailer(
-        out,
-        _parse_date(start, "--start"),
-        days,
-        orders_per_day,
-        seed,
-        breaks=parse_breaks(breaks),
-        timezone=Settings.from_env().timezone,
+    try:
+        summary = generate_retailer(
+            out,
+            _parse_date(start, "--start"),
+            days,
+            orders_per_day,
+            seed,
+            breaks=parse_breaks(breaks),
+            timezone=Settings.from_env().timezone,
+        )
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="--breaks") from None
+    console.print(
+        f"Wrote {summary.files} landing files ({sum(summary.rows.values())} rows, "
+        f"{summary.orders} orders, {sum(summary.injections.values())} injected breaks) and "
+        f"expected_breaks.csv ({summary.expected_breaks} rows) into {out}"
     )
-    console.print(summary)
 
 
 @app.command()
@@ -85,23 +103,89 @@ def backfill(
 
 
 @app.command()
+def exceptions(
+    business_date: DateOption,
+    format: Annotated[ExportFormat, typer.Option("--format")] = ExportFormat.json,
+) -> None:
+    """Print every open break of a night, all four classes (JSON or CSV)."""
+    night = _parse_date(business_date, "--date")
+    warehouse = build_resources(Settings.from_env())["warehouse"]
+    try:
+        breaks = night_breaks(warehouse, night)
+    except NightNotReconciled as err:
+        console.print(f"[red]{err}[/red]")
+        raise typer.Exit(1) from None
+    typer.echo(as_json(breaks) if format == ExportFormat.json else as_csv(breaks), nl=False)
+
+
+@app.command()
+def convert(
+    format: Annotated[str, typer.Option("--format", help="Vendor export format.")],
+    input: Annotated[Path, typer.Option("--input", help="The vendor export file.")],
+    landing: Annotated[Path | None, typer.Option(help="Landing folder to write into.")] = None,
+    processor: Annotated[str | None, typer.Option(help="Processor name on its rows.")] = None,
+    currency: Annotated[str | None, typer.Option(help="Book currency if not in the file.")] = None,
+) -> None:
+    """Convert a vendor export into canonical per-day landing files."""
+    if format not in FORMATS:
+        raise typer.BadParameter(
+            f"{format!r}; expected one of {', '.join(FORMATS)}", param_hint="--format"
+        )
+    settings = Settings.from_env()
+    try:
+        summary = convert_export(
+            format,
+            input,
+            landing or settings.landing_dir,
+            timezone=settings.timezone,
+            processor=processor,
+            currency=currency,
+        )
+    except AdapterError as err:
+        console.print(f"[red]{err}[/red]")
+        raise typer.Exit(1) from None
+    console.print(render_summary(summary))
+
+
+def exceptions_summary(breaks: list[dict], night: date) -> Table:
+    """Counts and money per check and class: what the demo shows of a night."""
+    table = Table(title=f"Open breaks on {night}")
+    for column in ("check", "class", "breaks", "money at stake"):
+        table.add_column(column, justify="right" if column == "breaks" else "left")
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for brk in breaks:
+        groups.setdefault((brk["check"], brk["class"]), []).append(brk)
+    for (check, klass), items in sorted(groups.items()):
+        money: dict[str, int] = {}
+        for brk in items:
+            if brk["currency"]:  # a parcel with no sale has no money attached
+                money[brk["currency"]] = money.get(brk["currency"], 0) + brk["amount_minor"]
+        amounts = ", ".join(format_money(v, c) for c, v in sorted(money.items()))
+        table.add_row(check, klass, str(len(items)), amounts)
+    return table
+
+
+@app.command()
 def demo(
     days: Annotated[int, typer.Option(min=1, help="How many past nights to generate.")] = 7,
     orders_per_day: Annotated[int, typer.Option(min=1)] = 40,
     seed: Annotated[int, typer.Option()] = 7,
 ) -> None:
     """Generate a sample retailer's last nights into RECON_HOME and reconcile them."""
-    from recon_assets.generator import generate as generate_retailer
-
     settings = Settings.from_env()
     yesterday = date.today() - timedelta(days=1)
     start = yesterday - timedelta(days=days - 1)
     summary = generate_retailer(
         settings.landing_dir, start, days, orders_per_day, seed, timezone=settings.timezone
     )
-    console.print(f"Generated {summary} into {settings.landing_dir}")
+    console.print(
+        f"Generated {summary.orders} orders over {days} nights, "
+        f"{sum(summary.injections.values())} injected breaks, into {settings.landing_dir}"
+    )
     materialize_nights(settings, nights(start, yesterday), backfill=True)
     console.print(f"Reconciled {days} night(s), {start} to {yesterday}: {settings.duckdb_path}")
+    breaks = night_breaks(build_resources(settings)["warehouse"], yesterday)
+    console.print(exceptions_summary(breaks, yesterday))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ from recon_assets.settings import Settings
 
 # Run tags the reporting assets read: a backfill never posts to Slack.
 BACKFILL_TAG = "recon/backfill"
+# The command line shows progress and results; Dagster's step logs stay in the run record.
+QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 def dagster_instance(settings: Settings) -> dg.DagsterInstance:
@@ -48,6 +50,7 @@ def materialize_night(
         instance=instance,
         tags=tags,
         selection=list(selection) if selection else None,
+        run_config=QUIET_CONSOLE,
         raise_on_error=True,
     )
 

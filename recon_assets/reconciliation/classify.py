@@ -16,7 +16,14 @@ from typing import Any
 
 import pandas as pd
 
-from recon_assets.legs import GENUINE_ERROR, KNOWN_ACCEPTED, MAPPING, SALE_VS_SHIPMENT, TIMING
+from recon_assets.legs import (
+    GENUINE_ERROR,
+    KNOWN_ACCEPTED,
+    MAPPING,
+    MAPPING_KINDS,
+    SALE_VS_SHIPMENT,
+    TIMING,
+)
 from recon_assets.reconciliation.reasons import reason
 from recon_assets.rules import AcceptedRule, Rules
 
@@ -70,7 +77,8 @@ def pick_breaks(facts: pd.DataFrame) -> pd.DataFrame:
 def money_at_stake(fact: Mapping[str, Any]) -> int:
     a, b = int(fact.get("a_amount") or 0), int(fact.get("b_amount") or 0)
     kind = fact["kind"]
-    if fact["check_name"] == SALE_VS_SHIPMENT or kind == "key_mapping":
+    # A mapping break puts the real amount at stake, not the slip: the expected side's.
+    if fact["check_name"] == SALE_VS_SHIPMENT or kind in MAPPING_KINDS:
         return abs(a) or abs(b)
     if not fact.get("a_records"):
         return abs(b)

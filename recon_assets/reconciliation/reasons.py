@@ -13,19 +13,49 @@ from recon_assets.legs import (
 )
 from recon_assets.money import format_money
 
-# (check, part) -> (what the expectation is, what the counterpart is), in the retailer's words.
-NOUNS: dict[tuple[str, str], tuple[str, str]] = {
-    ("sale_vs_oms", "total"): ("the sale", "order management"),
-    ("sale_vs_capture", "total"): ("the card/PayPal sale", "processor captures"),
-    ("capture_vs_settlement", "gross"): ("the processor transaction", "the settlement line"),
-    ("sale_vs_shipment", "units"): ("the units sold", "the units shipped"),
-    ("web_sale_vs_ledger", "revenue"): ("the web sale", "the sales posting"),
-    ("pos_takings_vs_ledger", "sales"): ("till sales", "the sales posting"),
-    ("pos_takings_vs_ledger", "refunds"): ("till refunds", "the refunds posting"),
-    ("refund_vs_processor_vs_ledger", "processor"): ("the refunds", "processor refunds"),
-    ("refund_vs_processor_vs_ledger", "ledger"): ("the refunds", "the refunds posting"),
-    ("payout_vs_bank", "bank"): ("the payout's net", "the bank posting"),
-    ("payout_vs_bank", "fees"): ("the payout's fees", "the fees posting"),
+# (check, part) -> the expectation (with article, bare) and the counterpart (one, several).
+NOUNS: dict[tuple[str, str], tuple[str, str, str, str]] = {
+    ("sale_vs_oms", "total"): ("the sale", "sale", "order-management record", "order management"),
+    ("sale_vs_capture", "total"): ("the card/PayPal sale", "sale", "capture", "captures"),
+    ("capture_vs_settlement", "gross"): (
+        "the processor transaction",
+        "processor transaction",
+        "settlement line",
+        "the settlement line",
+    ),
+    ("sale_vs_shipment", "units"): ("the sale", "sale", "shipment", "shipments"),
+    ("web_sale_vs_ledger", "revenue"): (
+        "the web sale",
+        "web sale",
+        "sales posting",
+        "the sales posting",
+    ),
+    ("pos_takings_vs_ledger", "sales"): (
+        "till sales",
+        "till sale",
+        "sales posting",
+        "the sales posting",
+    ),
+    ("pos_takings_vs_ledger", "refunds"): (
+        "till refunds",
+        "till refund",
+        "refunds posting",
+        "the refunds posting",
+    ),
+    ("refund_vs_processor_vs_ledger", "processor"): (
+        "the refunds",
+        "refund",
+        "processor refund",
+        "processor refunds",
+    ),
+    ("refund_vs_processor_vs_ledger", "ledger"): (
+        "the refunds",
+        "refund",
+        "refunds posting",
+        "the refunds posting",
+    ),
+    ("payout_vs_bank", "bank"): ("the payout's net", "payout", "bank posting", "the bank posting"),
+    ("payout_vs_bank", "fees"): ("the payout's fees", "payout", "fees posting", "the fees posting"),
 }
 KEY_FIELDS = {
     "oms": "order_id",
@@ -66,7 +96,7 @@ def _days(n: int) -> str:
 
 def reason(fact: Mapping[str, Any], unknown_accounts: tuple[str, ...] = ()) -> str:
     check, part, key, kind = fact["check_name"], fact["part"], fact["key"], fact["kind"]
-    a_noun, b_noun = NOUNS[(check, part)]
+    a_noun, a_bare, b_one, b_many = NOUNS[(check, part)]
     label = f"{key_label(check)} {key}"
     currency = fact.get("a_currency") or fact.get("b_currency")
     a, b = _int(fact.get("a_quantity")), _int(fact.get("b_quantity"))
@@ -75,7 +105,7 @@ def reason(fact: Mapping[str, Any], unknown_accounts: tuple[str, ...] = ()) -> s
         return quantity_text(check, n, currency)
 
     age, sla = _int(fact.get("age_days")), _int(fact.get("sla_days"))
-    waited = f"after {_days(age)} (allowed {_days(sla)})"
+    waited = f"{'on its first night' if age == 0 else f'after {_days(age)}'} (allowed {_days(sla)})"
     if kind == "key_mapping":
         system = fact.get("b_system") or "the counterpart"
         field = KEY_FIELDS.get(system, "order_ref")
@@ -87,24 +117,24 @@ def reason(fact: Mapping[str, Any], unknown_accounts: tuple[str, ...] = ()) -> s
     if kind == "unknown_account":
         accounts = ", ".join(unknown_accounts) or "an unknown account"
         return (
-            f"{label}: {b_noun} is made to account {accounts}, which is not in the chart of "
+            f"{label}: {b_many} is made to account {accounts}, which is not in the chart of "
             f"accounts: add it to rules/accounts.yaml or repost it."
         )
     if kind == "exponent_slip":
         big, small = max(abs(a), abs(b)), max(min(abs(a), abs(b)), 1)
         return (
-            f"{label}: {b_noun} is {q(b)} against {q(a)} for {a_noun}, {big // small}x apart: "
+            f"{label}: {b_many} is {q(b)} against {q(a)} for {a_noun}, {big // small}x apart: "
             f"a currency-exponent slip."
         )
     if not _int(fact.get("a_records")):
-        return f"{label}: {b_noun} of {q(b)} has no matching {a_noun} {waited}."
+        return f"{label}: {b_many} show {q(b)} but there is no {a_bare} {waited}."
     if kind == fact.get("missing_kind"):
         if _int(fact.get("b_records")):
             return (
-                f"{label}: {b_noun} come to {q(b)} of the {q(a)} expected from {a_noun}; "
+                f"{label}: {b_many} come to {q(b)} of the {q(a)} of {a_noun}; "
                 f"{q(a - b)} still missing {waited}."
             )
-        return f"{label}: {a_noun} of {q(a)} has no {b_noun} {waited}."
+        return f"{label}: {a_noun} of {q(a)} has no {b_one} {waited}."
     if kind == "duplicate_capture":
         return (
             f"{label} was captured {_int(fact.get('b_records'))} times for {q(b)} against a sale "
@@ -112,7 +142,7 @@ def reason(fact: Mapping[str, Any], unknown_accounts: tuple[str, ...] = ()) -> s
         )
     if fact.get("b_currency") and fact.get("a_currency") and fact["b_currency"] != currency:
         return (
-            f"{label}: {b_noun} is in {fact['b_currency']} but {a_noun} is in {currency} ({q(a)})."
+            f"{label}: {b_many} is in {fact['b_currency']} but {a_noun} is in {currency} ({q(a)})."
         )
     direction = "more" if b > a else "less"
-    return f"{label}: {b_noun} is {q(b)} but {a_noun} is {q(a)}: {q(abs(b - a))} {direction}."
+    return f"{label}: {b_many} is {q(b)} but {a_noun} is {q(a)}: {q(abs(b - a))} {direction}."
