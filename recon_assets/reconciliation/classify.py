@@ -114,13 +114,14 @@ def rule_matches(
     return True
 
 
-def evidence_records(
-    check: str, key: str, fact_records: pd.DataFrame, source_rows: Mapping[tuple[str, str], dict]
-) -> list[dict[str, Any]]:
-    rows = fact_records[(fact_records["check_name"] == check) & (fact_records["key"] == key)]
-    out = []
-    for r in rows.sort_values(["part", "side", "source", "record_id"]).itertuples():
-        out.append(
+def evidence_by_leg(
+    fact_records: pd.DataFrame, source_rows: Mapping[tuple[str, str], dict]
+) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """The records behind each (check, key), with their full source fields, in one pass."""
+    order = ["check_name", "key", "part", "side", "source", "record_id"]
+    out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in fact_records.sort_values(order).itertuples():
+        out.setdefault((r.check_name, r.key), []).append(
             {
                 "part": r.part,
                 "side": "expected" if r.side == "a" else "counterpart",
@@ -143,11 +144,12 @@ def classify_night(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Tonight's classified breaks, and last night's breaks that are gone (resolved)."""
     first_seen = dict(zip(previous["break_id"], previous["first_seen"], strict=True))
+    evidence = evidence_by_leg(fact_records, source_rows)
     rows = []
     for fact in pick_breaks(facts).to_dict("records"):
         fact = {k: _value(v) for k, v in fact.items()}
         check, key = fact["check_name"], fact["key"]
-        records = evidence_records(check, key, fact_records, source_rows)
+        records = evidence.get((check, key), [])
         unknown = tuple(
             sorted(
                 {
