@@ -64,7 +64,7 @@ class Leg:
 
 # Kinds that are `mapping` whatever their age: the counterpart exists but is reachable only
 # through a key or code that is not configured.
-MAPPING_KINDS = ("key_mapping", "unknown_account", "exponent_slip")
+MAPPING_KINDS = ("key_mapping", "unknown_account", "unknown_code", "exponent_slip")
 MATCHED_KINDS = ("matched", "matched_within_tolerance")
 
 _ORDER_TOTAL = dict(summed=False, exponent_slips=True, normalise_keys=True)

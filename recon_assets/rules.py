@@ -62,6 +62,9 @@ class Mappings(_Strict):
     key_normalisations: dict[Text, Literal[NORMALISATIONS]] = Field(  # type: ignore[valid-type]
         default_factory=dict
     )
+    # Allowed codes; None means any code is fine (DESIGN.md: free unless listed).
+    stores: list[Text] | None = None
+    processors: list[Text] | None = None
 
     def levels(self) -> dict[str, int]:
         return {s: NORMALISATIONS.index(n) + 1 for s, n in self.key_normalisations.items()}

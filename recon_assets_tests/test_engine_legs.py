@@ -386,3 +386,39 @@ def test_reason_says_what_differs_and_by_how_much_in_money(tmp_path):
         ("oms_orders", "counterpart"),
     }
     assert evidence[0]["fields"]["order_id"] == "1001"
+
+
+def test_listed_store_and_processor_codes_make_unlisted_ones_mapping_breaks(tmp_path):
+    rules = RULES.model_copy(
+        update={
+            "mappings": RULES.mappings.model_copy(
+                update={"stores": ["LDN01"], "processors": ["stripe", "paypal"]}
+            )
+        }
+    )
+
+    def change(b: Books) -> None:
+        b.pos_sale(day(1), "2003", store="LDN09", amount=1_000)
+        b.pos_takings(day(1), "LDN09", sales=1_000)
+
+    nights, _ = _run(tmp_path, change, 1, rules=rules)
+    assert opened(nights[0]) == {
+        ("pos_takings_vs_ledger", "POS:LDN09:2026-05-04", M),
+        ("capture_vs_settlement", "psp-2002", M),  # a till card payment through adyen
+    }
+    reasons = dict(zip(nights[0]["key"], nights[0]["reason"], strict=True))
+    assert reasons["POS:LDN09:2026-05-04"] == (
+        "Store-day POS:LDN09:2026-05-04: the records come from store LDN09, not in the allowed "
+        "codes of rules/mappings.yaml: add it there or correct the source."
+    )
+    assert "processor adyen" in reasons["psp-2002"]
+
+
+def test_unknown_account_reason_names_the_account(tmp_path):
+    change = CASES["sale posted to an account outside the chart"][0]
+    nights, _ = _run(tmp_path, change, 1)
+    [reason] = nights[0]["reason"]
+    assert reason == (
+        "Order 1001: the sales posting is made to account 4001, which is not in the chart of "
+        "accounts: add it to rules/accounts.yaml or repost it."
+    )

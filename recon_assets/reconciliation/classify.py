@@ -134,6 +134,22 @@ def evidence_by_leg(
     return out
 
 
+def unknown_codes(records: list[dict[str, Any]], rules: Rules) -> tuple[str, ...]:
+    """The codes in a break's records that the rules do not know, as `account 4001`."""
+    allowed = {
+        ("ledger_entries", "account"): set(rules.accounts.chart),
+        ("pos_transactions", "store_id"): rules.mappings.stores,
+        ("processor_transactions", "processor"): rules.mappings.processors,
+    }
+    found = set()
+    for record in records:
+        for (source, field), codes in allowed.items():
+            value = record["fields"].get(field)
+            if record["source"] == source and codes is not None and value not in codes:
+                found.add(f"{field.removesuffix('_id')} {value}")
+    return tuple(sorted(found))
+
+
 def classify_night(
     facts: pd.DataFrame,
     fact_records: pd.DataFrame,
@@ -150,16 +166,7 @@ def classify_night(
         fact = {k: _value(v) for k, v in fact.items()}
         check, key = fact["check_name"], fact["key"]
         records = evidence.get((check, key), [])
-        unknown = tuple(
-            sorted(
-                {
-                    str(r["fields"].get("account"))
-                    for r in records
-                    if r["source"] == "ledger_entries"
-                    and str(r["fields"].get("account")) not in rules.accounts.chart
-                }
-            )
-        )
+        unknown = unknown_codes(records, rules)
         brk = {
             "break_id": break_id(check, key),
             "check_name": check,

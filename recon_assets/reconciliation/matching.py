@@ -21,6 +21,7 @@ from recon_assets.warehouse import DuckDBSession
 # The order the matching SQL runs in; each step reads the temporary tables of the last.
 MATCHING_STEPS = (
     "reconciliation/leg_inputs",
+    "reconciliation/unknown_codes",
     "reconciliation/leg_facts",
     "reconciliation/records",
     "reconciliation/entity_totals",
@@ -82,6 +83,17 @@ def run_matching(session: DuckDBSession, rules: Rules, recon_date: date) -> dict
         "key_mappings",
         pd.DataFrame({"system": list(levels), "level": list(levels.values())}).astype(
             {"system": "object", "level": "int64"}
+        ),
+    )
+    lists = {"store": rules.mappings.stores, "processor": rules.mappings.processors}
+    listed = {kind: codes for kind, codes in lists.items() if codes is not None}
+    session.load("listed_code_kinds", pd.DataFrame({"kind": list(listed)}, dtype="object"))
+    session.load(
+        "allowed_codes",
+        pd.DataFrame(
+            [(kind, code) for kind, codes in listed.items() for code in codes],
+            columns=["kind", "code"],
+            dtype="object",
         ),
     )
     for statement in statements("reconciliation/carried"):

@@ -94,7 +94,9 @@ def _days(n: int) -> str:
     return f"{n} day{'s' if n != 1 else ''}"
 
 
-def reason(fact: Mapping[str, Any], unknown_accounts: tuple[str, ...] = ()) -> str:
+def reason(fact: Mapping[str, Any], unknown_codes: tuple[str, ...] = ()) -> str:
+    """`unknown_codes`: the account, store or processor codes the break's records use that
+    the rules do not know (e.g. `account 4001`, `store LDN09`)."""
     check, part, key, kind = fact["check_name"], fact["part"], fact["key"], fact["kind"]
     a_noun, a_bare, b_one, b_many = NOUNS[(check, part)]
     label = f"{key_label(check)} {key}"
@@ -115,10 +117,16 @@ def reason(fact: Mapping[str, Any], unknown_accounts: tuple[str, ...] = ()) -> s
             f"add a key mapping for {system} ({setting}) in rules/mappings.yaml."
         )
     if kind == "unknown_account":
-        accounts = ", ".join(unknown_accounts) or "an unknown account"
+        accounts = ", ".join(unknown_codes) or "an unknown account"
         return (
-            f"{label}: {b_many} is made to account {accounts}, which is not in the chart of "
+            f"{label}: {b_many} is made to {accounts}, which is not in the chart of "
             f"accounts: add it to rules/accounts.yaml or repost it."
+        )
+    if kind == "unknown_code":
+        codes = ", ".join(unknown_codes) or "an unknown code"
+        return (
+            f"{label}: the records come from {codes}, not in the allowed codes of "
+            f"rules/mappings.yaml: add it there or correct the source."
         )
     if kind == "exponent_slip":
         big, small = max(abs(a), abs(b)), max(min(abs(a), abs(b)), 1)

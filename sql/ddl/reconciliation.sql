@@ -8,7 +8,7 @@ CREATE TABLE IF NOT EXISTS leg_facts (
     key VARCHAR NOT NULL,
     a_quantity BIGINT, a_records BIGINT, a_amount BIGINT, a_currency VARCHAR, a_last_date DATE,
     b_quantity BIGINT, b_records BIGINT, b_unknown BIGINT, b_amount BIGINT, b_currency VARCHAR,
-    b_last_date DATE, b_system VARCHAR,
+    b_last_date DATE, b_system VARCHAR, unknown_codes BIGINT,
     mapped_key VARCHAR, mapped_level INTEGER,
     sla_days INTEGER, missing_kind VARCHAR, orphan_kind VARCHAR,
     kind VARCHAR NOT NULL, start_date DATE, age_days BIGINT, class VARCHAR

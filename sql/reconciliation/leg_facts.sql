@@ -15,6 +15,7 @@ WITH n1 AS (
   SELECT n3.*, REGEXP_REPLACE(norm3, '^0+', '') AS norm4 FROM n3
 )
 SELECT n4.*,
+       u.record_id IS NOT NULL AS unknown_code,
        CASE
          WHEN n4.side = 'a' OR m.level IS NULL THEN n4.key
          WHEN m.level = 1 THEN norm1
@@ -23,13 +24,16 @@ SELECT n4.*,
          ELSE norm4
        END AS match_key
 FROM n4
-LEFT JOIN key_mappings AS m ON m.system = n4.system;
+LEFT JOIN key_mappings AS m ON m.system = n4.system
+LEFT JOIN unknown_codes AS u
+  ON u.check_name = n4.check_name AND u.source = n4.source AND u.record_id = n4.record_id;
 
 CREATE OR REPLACE TEMPORARY TABLE side_totals AS
 SELECT check_name, part, side, match_key AS key,
        SUM(CASE WHEN unknown_account THEN 0 ELSE quantity END) AS quantity,
        SUM(CASE WHEN unknown_account THEN 0 ELSE 1 END) AS records,
        SUM(CASE WHEN unknown_account THEN 1 ELSE 0 END) AS unknown_records,
+       SUM(CASE WHEN unknown_code THEN 1 ELSE 0 END) AS unknown_codes,
        SUM(amount_minor) AS amount_minor,
        MIN(currency) AS currency,
        MAX(business_date) AS last_date,
@@ -53,10 +57,11 @@ SELECT COALESCE(a.check_name, b.check_name) AS check_name,
        COALESCE(a.part, b.part) AS part,
        COALESCE(a.key, b.key) AS key,
        a.quantity AS a_quantity, a.records AS a_records, a.amount_minor AS a_amount,
-       a.currency AS a_currency, a.last_date AS a_last_date,
+       a.currency AS a_currency, a.last_date AS a_last_date, a.unknown_codes AS a_unknown_codes,
        a.norm1 AS a_norm1, a.norm2 AS a_norm2, a.norm3 AS a_norm3, a.norm4 AS a_norm4,
        b.quantity AS b_quantity, b.records AS b_records, b.unknown_records AS b_unknown,
        b.amount_minor AS b_amount, b.currency AS b_currency, b.last_date AS b_last_date,
+       b.unknown_codes AS b_unknown_codes,
        b.system AS b_system,
        b.norm1 AS b_norm1, b.norm2 AS b_norm2, b.norm3 AS b_norm3, b.norm4 AS b_norm4
 FROM a FULL OUTER JOIN b
@@ -98,7 +103,9 @@ WITH merged AS (
   SELECT a.check_name, a.part, a.key,
          a.a_quantity, a.a_records, a.a_amount, a.a_currency, a.a_last_date,
          b.b_quantity, b.b_records, b.b_unknown, b.b_amount, b.b_currency, b.b_last_date,
-         b.b_system, kp.b_key AS mapped_key, kp.level AS mapped_level
+         b.b_system,
+         COALESCE(a.a_unknown_codes, 0) + COALESCE(b.b_unknown_codes, 0) AS unknown_codes,
+         kp.b_key AS mapped_key, kp.level AS mapped_level
   FROM key_pairs AS kp
   JOIN pair_sides AS a ON a.check_name = kp.check_name AND a.part = kp.part AND a.key = kp.a_key
   JOIN pair_sides AS b ON b.check_name = kp.check_name AND b.part = kp.part AND b.key = kp.b_key
@@ -106,7 +113,8 @@ WITH merged AS (
   SELECT s.check_name, s.part, s.key,
          s.a_quantity, s.a_records, s.a_amount, s.a_currency, s.a_last_date,
          s.b_quantity, s.b_records, s.b_unknown, s.b_amount, s.b_currency, s.b_last_date,
-         s.b_system, CAST(NULL AS VARCHAR), CAST(NULL AS INTEGER)
+         s.b_system, COALESCE(s.a_unknown_codes, 0) + COALESCE(s.b_unknown_codes, 0),
+         CAST(NULL AS VARCHAR), CAST(NULL AS INTEGER)
   FROM pair_sides AS s
   WHERE NOT EXISTS (
     SELECT 1 FROM key_pairs AS kp
@@ -117,6 +125,7 @@ WITH merged AS (
          CASE
            WHEN m.mapped_key IS NOT NULL THEN 'key_mapping'
            WHEN COALESCE(m.b_unknown, 0) > 0 THEN 'unknown_account'
+           WHEN m.unknown_codes > 0 THEN 'unknown_code'
            WHEN m.a_records IS NULL THEN p.orphan_kind
            WHEN COALESCE(m.b_records, 0) = 0 THEN
              CASE WHEN m.a_quantity = 0 THEN 'matched' ELSE p.missing_kind END
@@ -146,7 +155,8 @@ SELECT aged.*,
        DATE_DIFF('day', start_date, $recon_date) AS age_days,
        CASE
          WHEN kind IN ('matched', 'matched_within_tolerance') THEN NULL
-         WHEN kind IN ('key_mapping', 'unknown_account', 'exponent_slip') THEN 'mapping'
+         WHEN kind IN ('key_mapping', 'unknown_account', 'unknown_code', 'exponent_slip')
+           THEN 'mapping'
          WHEN kind IN (missing_kind, orphan_kind)
            AND DATE_DIFF('day', start_date, $recon_date) < sla_days THEN 'timing'
          ELSE 'genuine_error'
