@@ -1,5 +1,6 @@
 # Two commands matter: `make demo` and `make test`. Both bootstrap .venv themselves.
 PYTHON ?= python3
+RECON_HOME ?= .recon
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -20,8 +21,10 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 2 -q
 
+# The UI uses the instance the `recon` commands record their runs in.
 dev: $(STAMP)
-	$(BIN)/dagster dev -w workspace.yaml
+	mkdir -p $(RECON_HOME)/dagster
+	DAGSTER_HOME=$(abspath $(RECON_HOME))/dagster $(BIN)/dagster dev -w workspace.yaml
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .

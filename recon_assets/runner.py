@@ -24,6 +24,10 @@ def dagster_instance(settings: Settings) -> dg.DagsterInstance:
     """`$DAGSTER_HOME`, or `$RECON_HOME/dagster`, so `make dev` shows the CLI's runs too."""
     home = Path(os.environ.get("DAGSTER_HOME") or settings.home / "dagster").resolve()
     home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        # No usage statistics leave a retailer's machine unless someone opts in.
+        config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
     return dg.DagsterInstance.from_config(str(home))
 
 

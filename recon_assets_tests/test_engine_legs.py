@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from recon_assets.rules import load_rules
+from recon_assets.rules import AcceptedRule, load_rules
 from recon_assets.settings import PROJECT_ROOT
 from recon_assets.warehouse import DuckDBWarehouse
 from recon_assets_tests.books import Books, day, opened, reconcile
@@ -422,3 +422,57 @@ def test_unknown_account_reason_names_the_account(tmp_path):
         "Order 1001: the sales posting is made to account 4001, which is not in the chart of "
         "accounts: add it to rules/accounts.yaml or repost it."
     )
+
+
+def test_one_sided_break_names_its_nearest_unmatched_candidate(tmp_path):
+    # The capture lost its order reference: its sale and the capture both stand alone.
+    nights, _ = _run(tmp_path, lambda b: _capture_key(b, "ch_unknown"), 1)
+    reasons = dict(zip(nights[0]["key"], nights[0]["reason"], strict=True))
+    assert reasons["1001"] == (
+        "Order 1001: the card/PayPal sale of GBP 120.50 has no capture on its first night "
+        "(allowed 1 day). Nearest unmatched capture: ch_unknown at GBP 120.50."
+    )
+    assert reasons["ch_unknown"].endswith("Nearest unmatched sale: 1001 at GBP 120.50.")
+
+
+def test_accepted_rule_turns_the_break_known_accepted_with_its_owner(tmp_path):
+    rule = AcceptedRule(
+        id="oms-lag-store", reason="OMS feed lags", owner="ops-lead", check="sale_vs_oms"
+    )
+    rules = RULES.model_copy(update={"accepted": (rule,)})
+    change = CASES["sale missing in OMS: timing, then genuine at the SLA"][0]
+    nights, _ = _run(tmp_path, change, 2, rules=rules)
+    for night in nights:
+        [brk] = night.to_dict("records")
+        assert (brk["class"], brk["owner"], brk["accepted_rule"]) == (
+            "known_accepted",
+            "ops-lead",
+            "oms-lag-store",
+        )
+
+
+def test_matched_ledger_has_one_row_per_order_store_day_and_payout(tmp_path):
+    _, warehouse = _run(tmp_path, lambda b: None, 1)
+    rows = warehouse.query(
+        "SELECT entity_type, entity_key, currency, sale_amount_minor, oms_amount_minor, "
+        "captured_minor, settled_gross_minor, shipped_units, ledger_revenue_minor, "
+        "ledger_bank_minor, status_sale_vs_oms, status_sale_vs_capture, status_payout_vs_bank "
+        "FROM matched_ledger ORDER BY entity_type, entity_key"
+    )
+    assert [tuple(r[:2]) for r in rows.values.tolist()] == [
+        ("order", "1001"),
+        ("order", "1002"),
+        ("order", "1003"),
+        ("order", "2001"),
+        ("order", "2002"),
+        ("payout", "PO-1"),
+        ("payout", "PO-JPY"),
+        ("payout", "PO-POS"),
+        ("store_day", "POS:LDN01:2026-05-04"),
+    ]
+    order = rows.set_index("entity_key").loc["1001"]
+    assert order[1:].tolist() == [
+        "GBP", 12_050, 12_050, 12_050, 12_050, 2, 12_050, 0, "matched", "matched", None
+    ]  # fmt: skip
+    payout = rows.set_index("entity_key").loc["PO-1"]
+    assert (payout["ledger_bank_minor"], payout["status_payout_vs_bank"]) == (11_900, "matched")

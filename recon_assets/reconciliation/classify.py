@@ -8,6 +8,7 @@ owner, first night, money at stake, evidence and sentence.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 from collections.abc import Mapping
@@ -134,6 +135,39 @@ def evidence_by_leg(
     return out
 
 
+def nearest_candidates(breaks: pd.DataFrame) -> dict[tuple[str, str], tuple[str, int]]:
+    """For each one-sided break, the closest one-sided break on the other side of its leg.
+
+    Same check, part and currency; closest quantity, then smallest key: the likeliest
+    counterpart that failed to match (a typo in a key, a split payment).
+    """
+    expecting = breaks[breaks["a_records"].notna() & breaks["b_records"].isna()]
+    orphaned = breaks[breaks["a_records"].isna() & breaks["b_records"].notna()]
+    sides = (
+        (expecting, "a_quantity", "a_currency", orphaned, "b_quantity", "b_currency"),
+        (orphaned, "b_quantity", "b_currency", expecting, "a_quantity", "a_currency"),
+    )
+    out: dict[tuple[str, str], tuple[str, int]] = {}
+    for here, quantity, currency, there, their_quantity, their_currency in sides:
+        pool: dict[tuple, list[tuple[int, str]]] = {}
+        for row in there.itertuples():
+            group = (row.check_name, row.part, getattr(row, their_currency) or "")
+            pool.setdefault(group, []).append((int(getattr(row, their_quantity)), row.key))
+        for candidates in pool.values():
+            candidates.sort()
+        for row in here.itertuples():
+            group = (row.check_name, row.part, getattr(row, currency) or "")
+            candidates = pool.get(group)
+            if not candidates:
+                continue
+            want = int(getattr(row, quantity))
+            at = bisect.bisect_left(candidates, (want, ""))
+            near = candidates[max(at - 1, 0) : at + 1]
+            best = min(near, key=lambda c: (abs(c[0] - want), c[1]))
+            out[(row.check_name, row.key)] = (best[1], best[0])
+    return out
+
+
 def unknown_codes(records: list[dict[str, Any]], rules: Rules) -> tuple[str, ...]:
     """The codes in a break's records that the rules do not know, as `account 4001`."""
     allowed = {
@@ -161,8 +195,10 @@ def classify_night(
     """Tonight's classified breaks, and last night's breaks that are gone (resolved)."""
     first_seen = dict(zip(previous["break_id"], previous["first_seen"], strict=True))
     evidence = evidence_by_leg(fact_records, source_rows)
+    picked = pick_breaks(facts)
+    nearest = nearest_candidates(picked)
     rows = []
-    for fact in pick_breaks(facts).to_dict("records"):
+    for fact in picked.to_dict("records"):
         fact = {k: _value(v) for k, v in fact.items()}
         check, key = fact["check_name"], fact["key"]
         records = evidence.get((check, key), [])
@@ -173,7 +209,7 @@ def classify_night(
             "key": key,
             "class": fact["class"],
             "kind": fact["kind"],
-            "reason": reason(fact, unknown),
+            "reason": reason(fact, unknown, nearest.get((check, key))),
             "owner": rules.owners.owner(check, fact["class"]),
             "first_seen": _value(first_seen.get(break_id(check, key))) or recon_date.isoformat(),
             "age_days": int(fact["age_days"]),

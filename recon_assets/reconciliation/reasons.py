@@ -94,9 +94,28 @@ def _days(n: int) -> str:
     return f"{n} day{'s' if n != 1 else ''}"
 
 
-def reason(fact: Mapping[str, Any], unknown_codes: tuple[str, ...] = ()) -> str:
-    """`unknown_codes`: the account, store or processor codes the break's records use that
-    the rules do not know (e.g. `account 4001`, `store LDN09`)."""
+def reason(
+    fact: Mapping[str, Any],
+    unknown_codes: tuple[str, ...] = (),
+    nearest: tuple[str, int] | None = None,
+) -> str:
+    """One sentence from the facts; a one-sided break names its nearest unmatched candidate.
+
+    `unknown_codes`: the account, store or processor codes the break's records use that the
+    rules do not know (e.g. `account 4001`, `store LDN09`). `nearest`: (key, quantity) of the
+    closest one-sided leg on the other side, the record a person should look at first.
+    """
+    sentence = _sentence(fact, unknown_codes)
+    if nearest is None:
+        return sentence
+    _, a_bare, b_one, _ = NOUNS[(fact["check_name"], fact["part"])]
+    currency = fact.get("a_currency") or fact.get("b_currency")
+    noun = a_bare if not _int(fact.get("a_records")) else b_one
+    amount = quantity_text(fact["check_name"], nearest[1], currency)
+    return f"{sentence} Nearest unmatched {noun}: {nearest[0]} at {amount}."
+
+
+def _sentence(fact: Mapping[str, Any], unknown_codes: tuple[str, ...]) -> str:
     check, part, key, kind = fact["check_name"], fact["part"], fact["key"], fact["kind"]
     a_noun, a_bare, b_one, b_many = NOUNS[(check, part)]
     label = f"{key_label(check)} {key}"
