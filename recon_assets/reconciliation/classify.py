@@ -28,12 +28,12 @@ from recon_assets.legs import (
 from recon_assets.reconciliation.reasons import reason
 from recon_assets.rules import AcceptedRule, Rules
 
-BREAK_COLUMNS = [
+# The fields of a break, DESIGN.md section 5, in its order and spelling.
+BREAK_FIELDS = (
     "break_id",
-    "check_name",
+    "check",
     "key",
     "class",
-    "kind",
     "reason",
     "owner",
     "first_seen",
@@ -41,6 +41,11 @@ BREAK_COLUMNS = [
     "amount_minor",
     "currency",
     "evidence",
+)
+# As stored: `check` is an SQL keyword; `kind` and `accepted_rule` say what and which rule.
+BREAK_COLUMNS = [
+    *("check_name" if f == "check" else f for f in BREAK_FIELDS),
+    "kind",
     "accepted_rule",
 ]
 # When two parts of one leg are open, the one a person must act on first is the break.

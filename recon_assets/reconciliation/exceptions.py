@@ -8,22 +8,8 @@ import json
 from datetime import date
 from typing import Any
 
+from recon_assets.reconciliation.classify import BREAK_FIELDS
 from recon_assets.warehouse import Warehouse
-
-# DESIGN.md section 5, in its order and spelling (the table stores `check` as check_name).
-BREAK_FIELDS = (
-    "break_id",
-    "check",
-    "key",
-    "class",
-    "reason",
-    "owner",
-    "first_seen",
-    "age_days",
-    "amount_minor",
-    "currency",
-    "evidence",
-)
 
 
 class NightNotReconciled(LookupError):
