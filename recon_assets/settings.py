@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_ROOT.parent
-WAREHOUSES = ("duckdb",)
+WAREHOUSES = ("duckdb", "bigquery")
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,10 @@ class Settings:
     warehouse: str
     start_date: str
     slack_channel: str | None
+    # RECON_WAREHOUSE=bigquery only (docs/bigquery.md); the warehouse says which are missing.
+    bigquery_project: str | None = None
+    bigquery_dataset: str | None = None
+    bigquery_location: str | None = None
 
     @property
     def duckdb_path(self) -> Path:
@@ -49,4 +53,7 @@ class Settings:
             warehouse=warehouse,
             start_date=os.environ.get("RECON_START_DATE", "2024-01-01"),
             slack_channel=os.environ.get("RECON_SLACK_CHANNEL") or None,
+            bigquery_project=os.environ.get("RECON_BQ_PROJECT") or None,
+            bigquery_dataset=os.environ.get("RECON_BQ_DATASET") or None,
+            bigquery_location=os.environ.get("RECON_BQ_LOCATION") or None,
         )

@@ -29,6 +29,7 @@ WITH delivered AS (
     ON m.recon_date = r.recon_date AND m.entity_type = r.entity_type
    AND m.entity_key = r.entity_key
   WHERE r.recon_date = $recon_date AND r.business_date = $recon_date
+    AND m.recon_date = $recon_date
 ), sides AS (
   SELECT source, COALESCE(currency, '-') AS currency, COUNT(*) AS delivered_records,
          SUM(money) AS delivered_minor, 0 AS placed_records, 0 AS placed_minor,

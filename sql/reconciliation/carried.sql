@@ -15,4 +15,4 @@ FROM fact_records AS fr
 JOIN leg_facts AS f
   ON f.recon_date = fr.recon_date AND f.check_name = fr.check_name AND f.key = fr.key
  AND f.part = fr.part
-WHERE fr.recon_date = $prev_date AND f.class IS NOT NULL;
+WHERE fr.recon_date = $prev_date AND f.recon_date = $prev_date AND f.class IS NOT NULL;

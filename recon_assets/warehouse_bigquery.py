@@ -1,0 +1,469 @@
+"""BigQuery as the warehouse: the same assets and the same `sql/`, run inside BigQuery.
+
+Every statement the assets hand a session is written in DuckDB's dialect (the files of
+`sql/` and the few inline strings alike); the session transpiles it with sqlglot, binds its
+`$name` parameters as typed BigQuery query parameters and runs it as a query job in one
+BigQuery session, so temporary tables and transactions span the night's statements and the
+matching runs in BigQuery, never in local pandas. Tables are partitioned by their date
+column (recon_date, else business_date) and clustered by their key, and every write replaces
+one partition, so a night's statements prune to the partitions they name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, nullcontext
+from functools import cache
+from typing import Any, ClassVar, NamedTuple
+
+import dagster as dg
+import pandas as pd
+import sqlglot
+from dagster_gcp import BigQueryResource
+from google.api_core.client_options import ClientOptions
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import bigquery
+from pydantic import PrivateAttr
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel
+
+from recon_assets.settings import Settings
+from recon_assets.sources.catalog import SOURCES
+from recon_assets.sql import SOURCE_DIALECT, load_sql, sql_files
+
+DIALECT = "bigquery"
+# The partition column of a table is the first of these it has: a reconciliation table is
+# read and replaced by night (recon_date) even where it also records a business_date.
+PARTITION_COLUMNS = ("recon_date", "business_date")
+# Clustering follows what the SQL joins and filters on within a partition.
+CLUSTERING: dict[str, tuple[str, ...]] = {
+    "leg_facts": ("check_name", "key"),
+    "fact_records": ("check_name", "key"),
+    "entity_records": ("entity_type", "entity_key"),
+    "matched_ledger": ("entity_type", "entity_key"),
+    "classified_variances": ("check_name", "key"),
+    "break_resolutions": ("check_name", "key"),
+    "classified_variances_history": ("break_id",),
+    "source_deliveries": ("source",),
+    "report_history": ("run_id",),
+    "slack_posts": ("channel",),
+    # Older source records are re-read by their key (carried breaks, evidence rows).
+    **{spec.name: (spec.key,) for spec in SOURCES},
+}
+JOB_LABELS = {"app": "recon_assets"}
+
+
+def _ident(name: str) -> str:
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"not a plain identifier: {name!r}")
+    return f"`{name}`"
+
+
+# --- DDL: the tables of sql/ddl, partitioned and clustered ---------------------------------
+
+
+@cache
+def ddl_trees() -> tuple[exp.Create, ...]:
+    """Every CREATE TABLE of `sql/ddl/`, parsed from its DuckDB source."""
+    found = []
+    for name in sql_files():
+        if name.startswith("ddl/"):
+            found += [t for t in sqlglot.parse(load_sql(name), read=SOURCE_DIALECT) if t]
+    return tuple(t for t in found if isinstance(t, exp.Create) and t.kind == "TABLE")
+
+
+@cache
+def table_columns() -> dict[str, dict[str, str]]:
+    """{table: {column: BigQuery type}} as the DDL declares them, in declaration order."""
+    return {
+        tree.this.this.name: {
+            column.name: column.args["kind"].sql(DIALECT)
+            for column in tree.this.expressions
+            if isinstance(column, exp.ColumnDef)
+        }
+        for tree in ddl_trees()
+    }
+
+
+def partition_column(table: str) -> str:
+    columns = table_columns()[table]
+    for candidate in PARTITION_COLUMNS:
+        if columns.get(candidate) == "DATE":
+            return candidate
+    raise ValueError(f"table {table} has no DATE column of {PARTITION_COLUMNS} to partition by")
+
+
+@cache
+def bigquery_ddl() -> dict[str, str]:
+    """{table: CREATE TABLE IF NOT EXISTS ... PARTITION BY ... CLUSTER BY ...} for BigQuery.
+
+    DuckDB has no partitioning clause, so the files of sql/ddl stay plain and the partition
+    and clustering are added here, on the parsed tree.
+    """
+    out = {}
+    for tree in ddl_trees():
+        table = tree.this.this.name
+        tree = tree.copy()
+        properties = [exp.PartitionedByProperty(this=exp.to_identifier(partition_column(table)))]
+        if CLUSTERING.get(table):
+            properties.append(
+                exp.ClusterProperty(expressions=[exp.column(c) for c in CLUSTERING[table]])
+            )
+        tree.set("properties", exp.Properties(expressions=properties))
+        out[table] = tree.sql(dialect=DIALECT, unsupported_level=ErrorLevel.RAISE)
+    return out
+
+
+# --- Transpiling DuckDB statements to BigQuery ---------------------------------------------
+
+
+def insert_by_name(insert: exp.Insert, columns: list[str]) -> exp.Insert:
+    """`INSERT INTO t BY NAME <query>` as BigQuery has it: named columns, picked by name."""
+    picked = exp.select(*columns).from_(exp.Subquery(this=insert.expression, alias="incoming"))
+    return exp.Insert(
+        this=exp.Schema(this=insert.this, expressions=[exp.to_identifier(c) for c in columns]),
+        expression=picked,
+    )
+
+
+def _portable(node: exp.Expression) -> exp.Expression:
+    """DuckDB constructs sqlglot keeps verbatim but BigQuery rejects, rewritten alike."""
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "now":
+        return exp.CurrentTimestamp()
+    order = node.args.get("order") if isinstance(node, exp.Select) else None
+    if order and [o.this for o in order.expressions] == [exp.var("ALL")]:
+        # ORDER BY ALL is every output column in order; BigQuery takes the positions.
+        if any(isinstance(e, exp.Star) for e in node.expressions):
+            raise ValueError(f"ORDER BY ALL over SELECT * cannot be expanded: {node.sql()}")
+        positions = [
+            exp.Ordered(this=exp.Literal.number(i + 1)) for i in range(len(node.expressions))
+        ]
+        node.set("order", exp.Order(expressions=positions))
+    return node
+
+
+def parameter_names(tree: exp.Expression) -> set[str]:
+    """The bound parameters a statement uses (`$name` in DuckDB, `@name` in BigQuery)."""
+    return {p.name for p in tree.find_all(exp.Placeholder, exp.Parameter) if p.name}
+
+
+class BigQueryStatement(NamedTuple):
+    sql: str
+    parameters: frozenset[str]
+    # True when it opens a transaction, False when it ends one (commit or rollback).
+    transaction: bool | None
+
+
+@cache
+def transpile(sql: str) -> BigQueryStatement:
+    """A DuckDB statement (or several) as one BigQuery query, and the parameters it uses."""
+    trees = [t for t in sqlglot.parse(sql, read=SOURCE_DIALECT) if t is not None]
+    names: set[str] = set()
+    transaction = None
+    out = []
+    for tree in trees:
+        names |= parameter_names(tree)
+        if isinstance(tree, exp.Transaction):
+            transaction = True
+        elif isinstance(tree, exp.Commit | exp.Rollback):
+            transaction = False
+        tree = tree.copy().transform(_portable)
+        if isinstance(tree, exp.Insert) and tree.args.get("by_name"):
+            # The table's columns as the DDL declares them (the DDL made the table).
+            tree = insert_by_name(tree, list(table_columns()[tree.this.name]))
+        out.append(tree.sql(dialect=DIALECT, unsupported_level=ErrorLevel.RAISE))
+    return BigQueryStatement(";\n".join(out), frozenset(names), transaction)
+
+
+# --- Values: query parameters and frames as BigQuery types ----------------------------------
+
+
+def bigquery_type(value: Any) -> str:
+    """The BigQuery type of a Python value (bool before int: a bool is an int in Python)."""
+    if isinstance(value, bool):
+        return "BOOL"
+    if isinstance(value, int):
+        return "INT64"
+    if isinstance(value, float):
+        return "FLOAT64"
+    if isinstance(value, decimal.Decimal):
+        return "NUMERIC"
+    if isinstance(value, dt.datetime):
+        return "TIMESTAMP" if value.tzinfo else "DATETIME"
+    if isinstance(value, dt.date):
+        return "DATE"
+    if isinstance(value, str):
+        return "STRING"
+    raise TypeError(f"no BigQuery type for {type(value).__name__} {value!r}")
+
+
+def as_type(value: Any, type_: str) -> Any:
+    """`value` as the Python value the client sends for `type_` (None stays NULL)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    if type_ == "DATE":
+        return value if type(value) is dt.date else pd.Timestamp(value).date()
+    if type_ in ("TIMESTAMP", "DATETIME"):
+        return pd.Timestamp(value).to_pydatetime()
+    if type_ == "INT64":
+        return int(value)
+    if type_ == "BOOL":
+        return bool(value)
+    if type_ == "FLOAT64":
+        return float(value)
+    return str(value)
+
+
+def query_parameters(
+    names: frozenset[str], params: Mapping[str, Any], types: Mapping[str, str] | None = None
+) -> list[bigquery.ScalarQueryParameter]:
+    """Typed parameters for the names a statement uses; `types` overrides the inference."""
+    missing = sorted(names - set(params))
+    if missing:
+        raise KeyError(f"statement needs parameters {missing}")
+    out = []
+    for name in sorted(names):
+        value = params[name]
+        if hasattr(value, "item"):
+            value = value.item()
+        type_ = (types or {}).get(name) or ("STRING" if value is None else bigquery_type(value))
+        out.append(bigquery.ScalarQueryParameter(name, type_, as_type(value, type_)))
+    return out
+
+
+def frame_schema(frame: pd.DataFrame, known: Mapping[str, str]) -> dict[str, str]:
+    """{column: BigQuery type}: the `known` type, else inferred from the first value."""
+    schema = {}
+    for column in frame.columns:
+        if column in known:
+            schema[column] = known[column]
+            continue
+        values = frame[column].dropna()
+        if pd.api.types.is_bool_dtype(frame[column]):
+            schema[column] = "BOOL"
+        elif pd.api.types.is_integer_dtype(frame[column]):
+            schema[column] = "INT64"
+        elif pd.api.types.is_float_dtype(frame[column]):
+            schema[column] = "FLOAT64"
+        elif pd.api.types.is_datetime64_any_dtype(frame[column]):
+            schema[column] = "TIMESTAMP"
+        else:
+            schema[column] = bigquery_type(values.iloc[0]) if len(values) else "STRING"
+    return schema
+
+
+def conform(frame: pd.DataFrame, schema: Mapping[str, str]) -> pd.DataFrame:
+    """`frame` with each column holding values of its BigQuery type, nulls as None."""
+    dtypes = {"INT64": "Int64", "BOOL": "boolean", "FLOAT64": "float64"}
+    out = {}
+    for column, type_ in schema.items():
+        values = [as_type(v, type_) for v in frame[column]]
+        out[column] = pd.Series(values, index=frame.index, dtype=dtypes.get(type_, object))
+    return pd.DataFrame(out, index=frame.index)
+
+
+# --- The session and the warehouse ----------------------------------------------------------
+
+
+class BigQuerySession:
+    """One BigQuery session: temporary tables and a transaction live as long as it does.
+
+    The first job creates the session; every later job joins it by its session id.
+    """
+
+    def __init__(self, client: bigquery.Client, dataset: str):
+        self.client = client
+        self.dataset = dataset
+        self.session_id: str | None = None
+        self.in_transaction = False
+
+    def _join(self, config: bigquery.QueryJobConfig | bigquery.LoadJobConfig) -> None:
+        if self.session_id is None:
+            config.create_session = True
+        else:
+            config.connection_properties = [
+                bigquery.ConnectionProperty("session_id", self.session_id)
+            ]
+        config.labels = JOB_LABELS
+
+    def _joined(self, job: bigquery.QueryJob | bigquery.LoadJob) -> None:
+        if self.session_id is None:
+            if job.session_info is None or not job.session_info.session_id:
+                raise RuntimeError(f"BigQuery job {job.job_id} did not start a session")
+            self.session_id = job.session_info.session_id
+
+    def run(
+        self, sql: str, parameters: list[bigquery.ScalarQueryParameter] | None = None
+    ) -> bigquery.table.RowIterator:
+        """One query job in this session, in BigQuery's dialect, waited for."""
+        config = bigquery.QueryJobConfig(
+            default_dataset=self.dataset, query_parameters=parameters or []
+        )
+        self._join(config)
+        job = self.client.query(sql, job_config=config)
+        rows = job.result()
+        self._joined(job)
+        return rows
+
+    def _run_duckdb(self, statement: str, params: Mapping[str, Any] | None):
+        sql, names, transaction = transpile(statement)
+        rows = self.run(sql, query_parameters(names, params or {}))
+        # A transaction begun or ended by hand (the assets' rerun-and-roll-back) counts too.
+        if transaction is not None:
+            self.in_transaction = transaction
+        return rows
+
+    def execute(self, statement: str, params: Mapping[str, Any] | None = None) -> None:
+        self._run_duckdb(statement, params)
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        rows = self._run_duckdb(sql, params)
+        frame = rows.to_dataframe()
+        # Dates as DuckDB returns them (datetime64), so both engines give the same frames.
+        for field in rows.schema or ():
+            if field.field_type == "DATE":
+                frame[field.name] = pd.to_datetime(frame[field.name])
+        return frame
+
+    def _load(self, name: str, frame: pd.DataFrame, known: Mapping[str, str]) -> None:
+        schema = frame_schema(frame, known)
+        config = bigquery.LoadJobConfig(
+            schema=[bigquery.SchemaField(c, t) for c, t in schema.items()],
+            write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
+        )
+        self._join(config)
+        # `_SESSION` is how a load job names the session's temporary tables.
+        destination = f"{self.client.project}._SESSION.{name}"
+        job = self.client.load_table_from_dataframe(
+            conform(frame, schema), destination, job_config=config
+        )
+        job.result()
+        self._joined(job)
+
+    def load(self, name: str, frame: pd.DataFrame) -> None:
+        """A session temporary table holding `frame` (rules and settings the SQL joins with)."""
+        _ident(name)
+        self._load(name, frame, {})
+
+    def replace_partition(self, table: str, where: Mapping[str, Any], frame: pd.DataFrame) -> None:
+        """Delete the rows matching `where`, insert `frame` with the `where` values.
+
+        Atomic: one script, its own transaction unless the caller already opened one.
+        """
+        types = table_columns()[table]
+        incoming = f"_incoming_{table}"
+        rows = frame.assign(**where)
+        self._load(incoming, rows, types)
+        condition = " AND ".join(f"{_ident(c)} = @{c}" for c in where)
+        insert = insert_by_name(
+            exp.Insert(this=exp.to_table(table), expression=exp.select("*").from_(incoming)),
+            list(rows.columns),
+        )
+        statements = [
+            f"DELETE FROM {_ident(table)} WHERE {condition}",
+            insert.sql(dialect=DIALECT),
+        ]
+        if not self.in_transaction:
+            statements = ["BEGIN TRANSACTION", *statements, "COMMIT TRANSACTION"]
+        self.run(
+            ";\n".join(statements) + ";",
+            query_parameters(frozenset(where), where, {c: types[c] for c in where}),
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.execute("ROLLBACK")
+            raise
+        self.execute("COMMIT")
+
+    def close(self) -> None:
+        """Ends the session: its temporary tables go, an open transaction rolls back."""
+        if self.session_id is not None:
+            self.run("CALL BQ.ABORT_SESSION()")
+
+
+class BigQueryWarehouse(dg.ConfigurableResource):
+    """A BigQuery dataset holding every partition of every asset (dagster-gcp's client).
+
+    Credentials are Google's application default credentials, unless `api_endpoint` points
+    the client at a local stand-in or emulator, which takes anonymous credentials.
+    """
+
+    dialect: ClassVar[str] = DIALECT
+
+    project: str
+    dataset: str
+    location: str | None = None
+    api_endpoint: str | None = None
+
+    _tables_ready: bool = PrivateAttr(default=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BigQueryWarehouse:
+        needed = {
+            "RECON_BQ_PROJECT": settings.bigquery_project,
+            "RECON_BQ_DATASET": settings.bigquery_dataset,
+        }
+        missing = [name for name, value in needed.items() if not value]
+        if missing:
+            raise ValueError(f"RECON_WAREHOUSE=bigquery needs {' and '.join(missing)} set")
+        return cls(
+            project=settings.bigquery_project,
+            dataset=settings.bigquery_dataset,
+            location=settings.bigquery_location,
+        )
+
+    @contextmanager
+    def client(self) -> Iterator[bigquery.Client]:
+        if self.api_endpoint:
+            made = nullcontext(
+                bigquery.Client(
+                    project=self.project,
+                    location=self.location,
+                    credentials=AnonymousCredentials(),
+                    client_options=ClientOptions(api_endpoint=self.api_endpoint),
+                )
+            )
+        else:
+            made = BigQueryResource(project=self.project, location=self.location).get_client()
+        with made as client:
+            try:
+                yield client
+            finally:
+                client.close()
+
+    def _create_missing_tables(self, session: BigQuerySession) -> None:
+        """CREATE TABLE for the tables the dataset lacks: one listing, at most one job."""
+        if self._tables_ready:
+            return
+        present = {t.table_id for t in session.client.list_tables(session.dataset)}
+        missing = [ddl for table, ddl in bigquery_ddl().items() if table not in present]
+        if missing:
+            session.run(";\n".join(missing) + ";")
+        self._tables_ready = True
+
+    @contextmanager
+    def session(self) -> Iterator[BigQuerySession]:
+        with self.client() as client:
+            session = BigQuerySession(client, f"{self.project}.{self.dataset}")
+            try:
+                self._create_missing_tables(session)
+                yield session
+            finally:
+                session.close()
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        with self.session() as session:
+            return session.query(sql, params)
+
+    def replace_partition(self, table: str, where: Mapping[str, Any], frame: pd.DataFrame) -> None:
+        with self.session() as session:
+            session.replace_partition(table, where, frame)
