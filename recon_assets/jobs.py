@@ -5,10 +5,12 @@ from __future__ import annotations
 import dagster as dg
 
 from recon_assets.partitions import daily_partitions
+from recon_assets.reporting.sensors import report_deadline_checks
 
 nightly_reconciliation = dg.define_asset_job(
     "nightly_reconciliation",
-    selection=dg.AssetSelection.all(),
+    # The 07:00 deadline check reads the wall clock: its sensor runs it, never a night's run.
+    selection=dg.AssetSelection.all() - dg.AssetSelection.checks(*report_deadline_checks),
     partitions_def=daily_partitions,
     description="Loads, matches, classifies and reports one business date.",
 )

@@ -1,0 +1,177 @@
+"""The reporting group: exception_report (the night in plain language) and slack_report."""
+
+from typing import Any
+
+import dagster as dg
+from slack_sdk.errors import SlackClientError
+
+from recon_assets.partitions import daily_partitions
+from recon_assets.reconciliation.assets import RulesResource, night_of
+from recon_assets.reporting.facts import FailedCheck, gather_facts
+from recon_assets.reporting.narrative import build_narrative, render
+from recon_assets.reporting.narrator import narrate, narrator_from_env
+from recon_assets.reporting.slack import PartlyPosted, Posted, SlackNotConfigured, SlackResource
+from recon_assets.reporting.store import (
+    ReportFiles,
+    keep_report,
+    previous_post,
+    record_post,
+    stored_report,
+)
+from recon_assets.rules import Rules
+from recon_assets.sources.assets import DELIVERED
+from recon_assets.tags import BACKFILL_TAG, DAGSTER_BACKFILL_TAG, REPOST_TAG
+from recon_assets.warehouse import Warehouse
+
+REPORTING_GROUP = "reporting"
+EXCEPTION_REPORT = "exception_report"
+SLACK_REPORT = "slack_report"
+
+# Run tags: `recon/repost=true` posts a night again; Dagster tags every backfill's runs.
+
+
+def failed_checks_in_run(context: dg.AssetExecutionContext) -> tuple[FailedCheck, ...]:
+    """Checks that failed earlier in this run. A source's `delivered` check is left out: the
+    report names a missing source from source_deliveries, with its date."""
+    records = context.instance.get_records_for_run(
+        context.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ).records
+    evaluations = [r.event_log_entry.dagster_event.event_specific_data for r in records]
+    return tuple(
+        FailedCheck(e.asset_key.to_user_string(), e.check_name)
+        for e in evaluations
+        if not e.passed and e.check_name != DELIVERED
+    )
+
+
+def owner_names(rules: Rules) -> frozenset[str]:
+    """Every owner the rules can name: a narrator naming another one is caught."""
+    per_check = {owner for owners in rules.owners.checks.values() for owner in owners.values()}
+    return frozenset({rules.owners.default, *per_check, *(r.owner for r in rules.accepted)})
+
+
+@dg.asset(
+    name=EXCEPTION_REPORT,
+    group_name=REPORTING_GROUP,
+    partitions_def=daily_partitions,
+    kinds={"duckdb", "markdown"},
+    deps=[dg.AssetDep("matched_ledger"), dg.AssetDep("classified_variances")],
+)
+def exception_report(
+    context: dg.AssetExecutionContext,
+    warehouse: dg.ResourceParam[Warehouse],
+    report_files: ReportFiles,
+    rules: RulesResource,
+) -> dg.MaterializeResult:
+    """The night in plain language: clean in one line, or the breaks that need a person."""
+    recon_date = night_of(context)
+    facts = gather_facts(warehouse, recon_date, failed_checks_in_run(context))
+    narrator, unavailable = narrator_from_env()
+    owners = owner_names(rules.load()) if narrator else frozenset()
+    narrative, narration = narrate(build_narrative(facts), narrator, owners, unavailable)
+    if narration.fallback:
+        context.log.warning(f"narrator not used: {narration.fallback}")
+    report = render(facts, narrative)
+    path = report_files.write(report)
+    report_digest = keep_report(warehouse, context.run_id, report, narration.narrator)
+    (context.log.info if facts.clean else context.log.warning)(narrative.headline)
+    return dg.MaterializeResult(
+        metadata={
+            "report": dg.MetadataValue.md(report.markdown),
+            "clean": facts.clean,
+            "path": dg.MetadataValue.path(str(path)),
+            "breaks_by_class": dg.MetadataValue.json(facts.by_class),
+            "needs_a_person": len(facts.needs_a_person),
+            "missing_sources": dg.MetadataValue.json(list(facts.missing)),
+            "failed_checks": dg.MetadataValue.json(
+                [f"{c.asset}.{c.check}" for c in facts.failed_checks]
+            ),
+            "slack_messages": len(report.messages),
+            "narrator": narration.narrator,
+            "narrator_fallback": narration.fallback or "",
+            "report_digest": report_digest,
+        }
+    )
+
+
+class SlackReportConfig(dg.Config):
+    repost: bool = False  # post the night again although it was already posted
+
+
+def _posted_metadata(posted: Posted) -> dict[str, Any]:
+    return {
+        "posted": True,
+        "channel": posted.channel,
+        "ts": posted.ts,
+        "thread_replies": posted.thread_replies,
+        "file_id": posted.file_id or "",
+    }
+
+
+@dg.asset(
+    name=SLACK_REPORT,
+    group_name=REPORTING_GROUP,
+    partitions_def=daily_partitions,
+    kinds={"slack"},
+    deps=[dg.AssetDep(EXCEPTION_REPORT)],
+)
+def slack_report(
+    context: dg.AssetExecutionContext,
+    config: SlackReportConfig,
+    warehouse: dg.ResourceParam[Warehouse],
+    report_files: ReportFiles,
+    slack: SlackResource,
+) -> dg.MaterializeResult:
+    """Posts the night's report to the finance channel once, and records where it went."""
+    night = context.partition_key
+    stored = stored_report(warehouse, night, context.run_id)
+    if stored is None:
+        raise dg.Failure(f"No report is stored for {night}: materialise {EXCEPTION_REPORT} first.")
+    report, report_digest = stored
+    where = str(report_files.paths(night)[0])
+    tags = context.run.tags
+
+    def not_posted(reason: str, **metadata: Any) -> dg.MaterializeResult:
+        context.log.info(reason)
+        return dg.MaterializeResult(
+            metadata={"posted": False, "reason": reason, "report_digest": report_digest, **metadata}
+        )
+
+    if tags.get(BACKFILL_TAG) == "true" or DAGSTER_BACKFILL_TAG in tags:
+        return not_posted(f"Backfill run: the report for {night} is stored, not posted.")
+    if not slack.enabled:
+        return not_posted(f"Slack is off (SLACK_BOT_TOKEN is not set); the report is at {where}.")
+    earlier = previous_post(warehouse, night)
+    if earlier and not (config.repost or tags.get(REPOST_TAG) == "true"):
+        return not_posted(
+            f"{night} was already posted (message {earlier['ts']}); rerun with repost to post it "
+            "again.",
+            channel=earlier["channel"],
+            ts=earlier["ts"],
+        )
+    try:
+        posted = slack.post_messages(list(report.messages), report.attachment)
+    except PartlyPosted as err:
+        record_post(warehouse, night, context.run_id, err.posted, report_digest)
+        raise dg.Failure(
+            f"The report for {night} was posted ({err.posted.ts}) but its thread was not "
+            f"completed: {err.__cause__}. The full report is at {where}.",
+            metadata=_posted_metadata(err.posted),
+        ) from err
+    except (SlackClientError, SlackNotConfigured, OSError) as err:
+        raise dg.Failure(
+            f"Slack did not take the report for {night} after retries: {err}. "
+            f"The report is kept at {where}.",
+            metadata={"posted": False, "report_digest": report_digest},
+        ) from err
+    record_post(warehouse, night, context.run_id, posted, report_digest)
+    return dg.MaterializeResult(
+        metadata={
+            **_posted_metadata(posted),
+            "reposted": earlier is not None,
+            "report_digest": report_digest,
+        }
+    )
+
+
+reporting_assets: list[dg.AssetsDefinition] = [exception_report, slack_report]

@@ -1,0 +1,153 @@
+"""The night's facts, read from the warehouse: everything the report may say, nothing more."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from recon_assets.legs import CLASSES, GENUINE_ERROR, KNOWN_ACCEPTED, MAPPING
+from recon_assets.sources.catalog import SOURCES
+from recon_assets.sql import statements
+from recon_assets.warehouse import Warehouse
+
+# The classes a person has to act on; timing and accepted breaks are only counted.
+NEEDS_A_PERSON = (GENUINE_ERROR, MAPPING)
+
+
+@dataclass(frozen=True)
+class Break:
+    break_id: str
+    check: str
+    key: str
+    cls: str
+    kind: str
+    reason: str
+    owner: str
+    first_seen: str
+    age_days: int
+    amount_minor: int | None
+    currency: str | None
+    accepted_rule: str | None
+
+
+@dataclass(frozen=True)
+class OrdersTied:
+    currency: str | None
+    orders: int
+    sale_minor: int
+    tied_orders: int
+    tied_minor: int
+
+
+@dataclass(frozen=True)
+class FailedCheck:
+    asset: str
+    check: str
+
+
+@dataclass(frozen=True)
+class NightFacts:
+    recon_date: str
+    breaks: tuple[Break, ...]
+    orders: tuple[OrdersTied, ...]
+    delivered: tuple[str, ...]  # sources that delivered a file for the night
+    missing: tuple[str, ...]  # sources that did not (or whose asset did not run)
+    resolved: int
+    failed_checks: tuple[FailedCheck, ...] = ()
+
+    @property
+    def needs_a_person(self) -> tuple[Break, ...]:
+        return tuple(b for b in self.breaks if b.cls in NEEDS_A_PERSON)
+
+    @property
+    def clean(self) -> bool:
+        """DESIGN.md section 5: every source delivered, no open genuine_error or mapping break.
+
+        A failed upstream check also means the night cannot be vouched for.
+        """
+        return not (self.missing or self.failed_checks or self.needs_a_person)
+
+    @property
+    def by_class(self) -> dict[str, int]:
+        counts = Counter(b.cls for b in self.breaks)
+        return {c: counts.get(c, 0) for c in CLASSES}
+
+    @property
+    def new_tonight(self) -> int:
+        return sum(1 for b in self.breaks if b.first_seen == self.recon_date)
+
+    @property
+    def accepted_by_rule(self) -> dict[str, int]:
+        counts = Counter(
+            b.accepted_rule or "unnamed rule" for b in self.breaks if b.cls == KNOWN_ACCEPTED
+        )
+        return dict(sorted(counts.items()))
+
+    @property
+    def orders_touched(self) -> int:
+        return sum(o.orders for o in self.orders)
+
+    @property
+    def orders_tied(self) -> int:
+        return sum(o.tied_orders for o in self.orders)
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars and pandas NA as plain Python values."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def _rows(warehouse: Warehouse, name: str, recon_date: date) -> list[dict[str, Any]]:
+    (query,) = statements(f"reporting/{name}")
+    frame = warehouse.query(query, {"recon_date": recon_date})
+    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def gather_facts(
+    warehouse: Warehouse, recon_date: date, failed_checks: tuple[FailedCheck, ...] = ()
+) -> NightFacts:
+    """Reads classified_variances, matched_ledger, source_deliveries and break_resolutions."""
+    breaks = tuple(
+        Break(
+            break_id=r["break_id"],
+            check=r["check_name"],
+            key=r["key"],
+            cls=r["class"],
+            kind=r["kind"],
+            reason=r["reason"],
+            owner=r["owner"],
+            first_seen=r["first_seen"],
+            age_days=int(r["age_days"]),
+            amount_minor=None if r["amount_minor"] is None else int(r["amount_minor"]),
+            currency=r["currency"],
+            accepted_rule=r["accepted_rule"],
+        )
+        for r in _rows(warehouse, "breaks", recon_date)
+    )
+    orders = tuple(
+        OrdersTied(
+            r["currency"],
+            int(r["orders"]),
+            int(r["sale_minor"]),
+            int(r["tied_orders"]),
+            int(r["tied_minor"]),
+        )
+        for r in _rows(warehouse, "orders_tied", recon_date)
+    )
+    delivered = {r["source"] for r in _rows(warehouse, "deliveries", recon_date) if r["delivered"]}
+    (resolved,) = _rows(warehouse, "resolved", recon_date)
+    return NightFacts(
+        recon_date=recon_date.isoformat(),
+        breaks=breaks,
+        orders=orders,
+        delivered=tuple(s.name for s in SOURCES if s.name in delivered),
+        missing=tuple(s.name for s in SOURCES if s.name not in delivered),
+        resolved=int(resolved["resolved"]),
+        failed_checks=tuple(sorted(set(failed_checks), key=lambda c: (c.asset, c.check))),
+    )

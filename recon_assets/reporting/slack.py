@@ -1,0 +1,166 @@
+"""Posting to Slack with slack-sdk: escaping, retries, threads and file uploads.
+
+The bot token is read from the environment when a client is made and never kept in config,
+logs or metadata. `RECON_SLACK_BASE_URL` points the client elsewhere (GovSlack, a test server).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import dagster as dg
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+
+TOKEN_ENV = "SLACK_BOT_TOKEN"
+BASE_URL_ENV = "RECON_SLACK_BASE_URL"
+WEBSERVER_URL_ENV = "DAGSTER_WEBSERVER_URL"
+DEFAULT_WEBSERVER_URL = "http://localhost:3000"
+
+# Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks).
+MAX_BLOCKS = 50
+MAX_SECTION_CHARS = 3000
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Slack's three control characters, so source data can never ping (`<!channel>`) or link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape_mrkdwn(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+_BOLD_LINE = re.compile(r"^\*(.+)\*$", re.MULTILINE)
+
+
+def blocks_as_text(messages: list[dict[str, Any]], attachment: str | None = None) -> str:
+    """The messages as a reader sees them in Slack: bold markers gone, entities decoded."""
+    parts: list[str] = []
+    for i, message in enumerate(messages):
+        if i == 1:
+            parts.append("── in the thread ──")
+        for block in message["blocks"]:
+            if block["type"] == "divider":
+                parts.append("─" * 40)
+                continue
+            texts = [block["text"]] if "text" in block else block.get("elements", [])
+            for text in texts:
+                parts.append(unescape_mrkdwn(_BOLD_LINE.sub(r"\1", text["text"])))
+    if attachment:
+        parts.append(f"── in the thread: file {attachment} ──")
+    return "\n\n".join(parts) + "\n"
+
+
+@dataclass(frozen=True)
+class Posted:
+    channel: str  # the channel id Slack answered with
+    ts: str
+    thread_replies: int
+    file_id: str | None
+
+
+class SlackNotConfigured(RuntimeError):
+    pass
+
+
+class PartlyPosted(RuntimeError):
+    """The first message went out, a thread reply or the file did not."""
+
+    def __init__(self, posted: Posted):
+        super().__init__(f"posted {posted.ts} in {posted.channel}, but not all of its thread")
+        self.posted = posted
+
+
+class SlackResource(dg.ConfigurableResource):
+    """Slack for the nightly report and alerts; off unless `SLACK_BOT_TOKEN` is set."""
+
+    channel: str | None = None
+    base_url: str | None = None
+    webserver_url: str = DEFAULT_WEBSERVER_URL
+    token_env: str = TOKEN_ENV
+    max_retries: int = 3
+    backoff_factor: float = 0.5
+    timeout_seconds: int = 30
+
+    @property
+    def enabled(self) -> bool:
+        return bool(os.environ.get(self.token_env))
+
+    def client(self) -> WebClient:
+        token = os.environ.get(self.token_env)
+        if not token:
+            raise SlackNotConfigured(f"{self.token_env} is not set: Slack is off")
+        if not self.channel:
+            raise SlackNotConfigured(f"{self.token_env} is set but RECON_SLACK_CHANNEL is not")
+        backoff = BackoffRetryIntervalCalculator(backoff_factor=self.backoff_factor)
+        base_url = self.base_url or WebClient.BASE_URL
+        return WebClient(
+            token=token,
+            base_url=base_url if base_url.endswith("/") else base_url + "/",
+            timeout=self.timeout_seconds,
+            retry_handlers=[
+                ConnectionErrorRetryHandler(max_retry_count=self.max_retries),
+                # Sleeps for the Retry-After the 429 names.
+                RateLimitErrorRetryHandler(max_retry_count=self.max_retries),
+                ServerErrorRetryHandler(
+                    max_retry_count=self.max_retries, interval_calculator=backoff
+                ),
+            ],
+        )
+
+    def run_url(self, run_id: str) -> str:
+        return f"{self.webserver_url.rstrip('/')}/runs/{run_id}"
+
+    def post_text(self, text: str) -> Posted:
+        """One plain message (alerts); `text` must already be escaped."""
+        response = self.client().chat_postMessage(channel=self.channel, text=text)
+        return Posted(response["channel"], response["ts"], 0, None)
+
+    def post_messages(
+        self,
+        messages: list[dict[str, Any]],
+        attachment: dict[str, str] | None = None,
+    ) -> Posted:
+        """The first message in the channel, the rest (and the attachment) in its thread."""
+        client = self.client()
+        first, *replies = messages
+        response = client.chat_postMessage(channel=self.channel, **first)
+        channel, ts = response["channel"], response["ts"]
+        done = 0
+        try:
+            for reply in replies:
+                client.chat_postMessage(channel=channel, thread_ts=ts, **reply)
+                done += 1
+            file_id = None
+            if attachment:
+                # files_upload_v2 needs the channel id, which the first post answered with.
+                uploaded = client.files_upload_v2(
+                    channel=channel,
+                    thread_ts=ts,
+                    filename=attachment["filename"],
+                    title=attachment["title"],
+                    content=attachment["content"],
+                )
+                file_id = uploaded["file"]["id"]
+        except Exception as err:
+            # The caller must still record the first message, or a rerun would post it twice.
+            raise PartlyPosted(Posted(channel, ts, done, None)) from err
+        return Posted(channel, ts, done, file_id)
+
+
+def slack_resource_from_env(channel: str | None) -> SlackResource:
+    """The one place Slack's endpoint and the run-link base URL are read from the environment."""
+    return SlackResource(
+        channel=channel,
+        base_url=os.environ.get(BASE_URL_ENV) or None,
+        webserver_url=os.environ.get(WEBSERVER_URL_ENV) or DEFAULT_WEBSERVER_URL,
+    )

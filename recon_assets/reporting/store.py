@@ -1,0 +1,106 @@
+"""Where reports are kept: a file per night, and every run's report and post in the warehouse."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+
+from recon_assets.reporting.narrative import RenderedReport
+from recon_assets.reporting.slack import Posted
+from recon_assets.sql import statements
+from recon_assets.warehouse import Warehouse
+
+
+class ReportFiles(dg.ConfigurableResource):
+    """`$RECON_HOME/reports/<date>.md` and the Slack payload beside it as `<date>.json`."""
+
+    reports_dir: str
+
+    def paths(self, recon_date: str) -> tuple[Path, Path]:
+        folder = Path(self.reports_dir)
+        return folder / f"{recon_date}.md", folder / f"{recon_date}.json"
+
+    def write(self, report: RenderedReport) -> Path:
+        markdown, payload = self.paths(report.recon_date)
+        markdown.parent.mkdir(parents=True, exist_ok=True)
+        markdown.write_text(report.markdown, encoding="utf-8")
+        payload.write_text(report.payload_json(), encoding="utf-8")
+        return markdown
+
+    def read(self, recon_date: str) -> RenderedReport | None:
+        markdown, payload = self.paths(recon_date)
+        if not (markdown.exists() and payload.exists()):
+            return None
+        return RenderedReport.from_payload(
+            markdown.read_text(encoding="utf-8"), payload.read_text(encoding="utf-8")
+        )
+
+
+def digest(report: RenderedReport) -> str:
+    return hashlib.sha256((report.markdown + report.payload_json()).encode()).hexdigest()
+
+
+def _execute(warehouse: Warehouse, name: str, params: dict[str, Any]) -> None:
+    (statement,) = statements(f"reporting/{name}")
+    with warehouse.session() as session:
+        session.execute(statement, params)
+
+
+def _query(warehouse: Warehouse, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    (statement,) = statements(f"reporting/{name}")
+    with warehouse.session() as session:
+        return session.query(statement, params).to_dict("records")
+
+
+def keep_report(warehouse: Warehouse, run_id: str, report: RenderedReport, narrator: str) -> str:
+    report_digest = digest(report)
+    params = {
+        "recon_date": date.fromisoformat(report.recon_date),
+        "run_id": run_id,
+        "clean": report.clean,
+        "narrator": narrator,
+        "markdown": report.markdown,
+        "payload": report.payload_json(),
+        "digest": report_digest,
+    }
+    _execute(warehouse, "keep_report", params)
+    return report_digest
+
+
+def stored_report(
+    warehouse: Warehouse, recon_date: str, run_id: str = ""
+) -> tuple[RenderedReport, str] | None:
+    """The report this run kept for the night, else the latest kept; with its digest."""
+    rows = _query(
+        warehouse,
+        "latest_report",
+        {"recon_date": date.fromisoformat(recon_date), "run_id": run_id},
+    )
+    if not rows:
+        return None
+    row = rows[0]
+    return RenderedReport.from_payload(row["markdown"], row["payload"]), row["digest"]
+
+
+def previous_post(warehouse: Warehouse, recon_date: str) -> dict[str, Any] | None:
+    rows = _query(warehouse, "previous_post", {"recon_date": date.fromisoformat(recon_date)})
+    return rows[0] if rows else None
+
+
+def record_post(
+    warehouse: Warehouse, recon_date: str, run_id: str, posted: Posted, report_digest: str
+) -> None:
+    params = {
+        "recon_date": date.fromisoformat(recon_date),
+        "run_id": run_id,
+        "channel": posted.channel,
+        "ts": posted.ts,
+        "thread_replies": posted.thread_replies,
+        "file_id": posted.file_id,
+        "report_digest": report_digest,
+    }
+    _execute(warehouse, "record_post", params)

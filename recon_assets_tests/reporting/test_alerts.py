@@ -1,0 +1,125 @@
+"""Alerting: the run-failure sensor posts to the Slack stand-in; the 07:00 deadline check."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pytest
+from dagster._core.test_utils import freeze_time
+
+from recon_assets.definitions import defs
+from recon_assets.reporting.assets import EXCEPTION_REPORT
+from recon_assets.reporting.sensors import (
+    FAILURE_ALERT_SENSOR,
+    REPORT_DEADLINE_SENSOR,
+    failure_text,
+    reconciliation_failure_alert,
+    report_deadline_checks,
+)
+from recon_assets.reporting.slack import SlackResource, slack_resource_from_env
+from recon_assets.resources import build_resources
+from recon_assets.settings import Settings
+from recon_assets.sources.assets import source_assets
+from recon_assets_tests.conftest import write_landing
+from recon_assets_tests.reporting.conftest import FIRST_NIGHT, TOKEN
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def _failed_run(settings: Settings, instance: dg.DagsterInstance) -> dg.ExecuteInJobResult:
+    """A night whose storefront file carries a decimal amount: the source asset rejects it."""
+    bad = {
+        "event_id": "e1",
+        "order_id": "<!channel>",
+        "event_type": "order",
+        "event_ts": "2026-03-20T10:00:00+00:00",
+        "currency": "GBP",
+        "amount_minor": "12.50",
+        "units": 1,
+        "payment_method": "card",
+    }
+    write_landing(settings.landing_dir, "storefront_orders", FIRST_NIGHT, [bad])
+    [storefront] = [a for a in source_assets if a.key == dg.AssetKey("storefront_orders")]
+    result = dg.materialize(
+        [storefront],
+        partition_key=FIRST_NIGHT,
+        resources=build_resources(settings),
+        instance=instance,
+        raise_on_error=False,
+    )
+    assert not result.success
+    return result
+
+
+def _evaluate(result, instance, slack_resource: SlackResource) -> None:
+    context = dg.build_run_status_sensor_context(
+        sensor_name=FAILURE_ALERT_SENSOR,
+        dagster_event=result.get_run_failure_event(),
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+        resources={"slack": slack_resource},
+    ).for_run_failure()
+    reconciliation_failure_alert(context)
+
+
+def test_a_failed_run_posts_which_night_which_step_and_a_link(settings, instance, slack):
+    result = _failed_run(settings, instance)
+    _evaluate(result, instance, slack_resource_from_env("#finance-recon"))
+    [post] = slack.posts
+    assert post.authorization == f"Bearer {TOKEN}"
+    text = post.body["text"]
+    assert text.startswith(
+        f"The reconciliation for {FIRST_NIGHT} failed at storefront_orders: storefront_orders "
+        f"for {FIRST_NIGHT} was rejected"
+    )
+    assert text.endswith(f"<http://dagster.example/runs/{result.run_id}|Open the run in Dagster>")
+
+
+def test_without_slack_the_failure_alert_only_logs(settings, instance, httpserver):
+    result = _failed_run(settings, instance)
+    _evaluate(result, instance, slack_resource_from_env(None))
+    assert httpserver.log == []
+
+
+def test_failure_text_escapes_the_error_and_keeps_only_its_own_link():
+    text = failure_text("2026-03-20", "matched_ledger", "bad key <!here> & <https://x|y>", "u")
+    assert text == (
+        "The reconciliation for 2026-03-20 failed at matched_ledger: bad key &lt;!here&gt; "
+        "&amp; &lt;https://x|y&gt; <u|Open the run in Dagster>"
+    )
+    assert failure_text(None, "s", "x" * 2000, "u").count("x") == 499
+
+
+@pytest.mark.parametrize(
+    ("now", "passed"),
+    [
+        ("2026-04-02T07:30", True),  # the deadline for 2026-04-01 has passed, it exists
+        ("2026-04-03T06:59", True),  # 2026-04-02 is not due until 07:00
+        ("2026-04-03T07:01", False),  # 2026-04-02 is overdue
+    ],
+)
+def test_the_report_must_exist_by_seven_local(now, passed):
+    instance = dg.DagsterInstance.ephemeral()
+    instance.report_runless_asset_event(
+        dg.AssetMaterialization(EXCEPTION_REPORT, partition="2026-04-01")
+    )
+    [check] = report_deadline_checks
+    report = dg.AssetSpec(
+        EXCEPTION_REPORT, partitions_def=defs.get_assets_def(EXCEPTION_REPORT).partitions_def
+    )
+    with freeze_time(datetime.fromisoformat(now).replace(tzinfo=LONDON)):
+        result = dg.materialize(
+            [report, check], selection=dg.AssetSelection.checks(check), instance=instance
+        )
+    [evaluation] = result.get_asset_check_evaluations()
+    assert evaluation.passed is passed
+
+
+def test_alerting_is_wired_into_the_code_location():
+    repo = defs.get_repository_def()
+    assert repo.has_sensor_def(FAILURE_ALERT_SENSOR)
+    assert repo.has_sensor_def(REPORT_DEADLINE_SENSOR)
+    [check] = report_deadline_checks
+    assert repo.asset_graph.get_check_spec(next(iter(check.check_keys)))
