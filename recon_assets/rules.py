@@ -7,6 +7,7 @@ names the file and the line of the offending key. Rules are data: nothing is eve
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -18,6 +19,7 @@ from recon_assets.legs import CLASSES, DEFAULT_SLA_DAYS, LEGS_BY_CHECK
 CheckName = Literal[tuple(LEGS_BY_CHECK)]  # type: ignore[valid-type]
 ClassName = Literal[tuple(CLASSES)]  # type: ignore[valid-type]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 M = TypeVar("M", bound=BaseModel)
 NORMALISATIONS = ("case_fold", "strip_hash", "strip_prefix", "strip_leading_zeros")
 
@@ -99,13 +101,52 @@ class AcceptedRule(_Strict):
     check: CheckName | None = None
     key: Text | None = None
     kind: Text | None = None
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
+    currency: CurrencyCode | None = None
     amount_minor: AmountBounds | None = None
     record: dict[Text, str | int] | None = None
 
 
 class AcceptedFile(_Strict):
     rules: list[AcceptedRule]
+
+
+class PolicyLimits(_Strict):
+    """Limits for one rule, overriding the policy's defaults."""
+
+    max_genuine_share: Annotated[Decimal, Field(ge=0, le=1)] | None = None
+    amount_cap_minor: dict[CurrencyCode, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+
+
+class AcceptedPolicy(_Strict):
+    """What a backtest lets an accepted rule do (`rules/accepted_policy.yaml`).
+
+    A rule is refused when it would accept more than `max_genuine_share` of the genuine
+    errors of the nights tested, or any break above the cap of the break's currency.
+    """
+
+    max_genuine_share: Annotated[Decimal, Field(ge=0, le=1)] = Decimal("0.05")
+    amount_cap_minor: dict[CurrencyCode, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    rules: dict[Text, PolicyLimits] = Field(default_factory=dict)
+
+    def genuine_share_for(self, rule_id: str) -> Decimal:
+        own = self.rules.get(rule_id)
+        if own is not None and own.max_genuine_share is not None:
+            return own.max_genuine_share
+        return self.max_genuine_share
+
+    def cap_for(self, rule_id: str, currency: str | None) -> int | None:
+        own = self.rules.get(rule_id)
+        caps = {**self.amount_cap_minor, **(own.amount_cap_minor if own else {})}
+        return caps.get(currency) if currency else None
+
+
+ACCEPTED_POLICY_FILE = "accepted_policy.yaml"
+
+
+def load_accepted_policy(rules_dir: Path) -> AcceptedPolicy:
+    """The backtest policy; its defaults when the rules folder has no policy file."""
+    path = rules_dir / ACCEPTED_POLICY_FILE
+    return load_yaml_model(path, AcceptedPolicy) if path.exists() else AcceptedPolicy()
 
 
 class Rules(_Strict):
@@ -122,7 +163,7 @@ class RulesError(ValueError):
     """A rules file that cannot be used; the message names the file and the line."""
 
 
-def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int:
+def line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int:
     """The 1-based line of the YAML node a pydantic error location points at."""
     line = node.start_mark.line + 1 if node is not None else 1
     for part in loc:
@@ -161,7 +202,7 @@ def load_yaml_model(path: Path, model: type[M]) -> M:
             loc = tuple(error["loc"])
             where = ".".join(str(p) for p in loc) or "(top level)"
             message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
-            problems.append(f"{path}, line {_line_of(node, loc)}: {where}: {message}")
+            problems.append(f"{path}, line {line_of(node, loc)}: {where}: {message}")
         raise RulesError("\n".join(problems)) from err
 
 

@@ -1,0 +1,219 @@
+"""`recon accept BREAK_ID`: an accepted edge case written down as a reviewed YAML rule.
+
+The rule is data (selectors that must all match, see classify.rule_matches), written to its
+own file under `rules/accepted/` for review; nothing in it is ever evaluated as code.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from recon_assets.audit.store import AuditError, plain_records, run_sql
+from recon_assets.legs import KNOWN_ACCEPTED
+from recon_assets.reconciliation.classify import rule_matches
+from recon_assets.rules import (
+    AcceptedFile,
+    AcceptedRule,
+    AmountBounds,
+    RulesError,
+    load_rules,
+    load_yaml_model,
+)
+from recon_assets.sources.catalog import SOURCES_BY_NAME
+from recon_assets.warehouse import DuckDBSession
+
+Scope = Literal["break", "pattern"]
+# Columns that name one record or one moment, or carry its money: never part of a pattern.
+_IDENTIFYING = re.compile(
+    r"(_id|_ref|reference|_ts|_date|_minor|tracking|memo)$|^(currency|units)$"
+)
+
+
+@dataclass(frozen=True)
+class WrittenRule:
+    path: Path
+    rule: AcceptedRule
+    text: str
+    recon_date: str  # the night whose break the rule was made from
+
+
+def author() -> str:
+    """Who is accepting: `git config user.name`, else $USER (the rule says who decided)."""
+    try:
+        name = subprocess.run(
+            ["git", "config", "user.name"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+    except OSError:
+        name = ""
+    return name or os.environ.get("USER") or getpass.getuser()
+
+
+def slug(*parts: object) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", "-".join(str(p) for p in parts).lower()).strip("-")
+
+
+def descriptive_fields(source: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """A record's values that describe a kind of record (tender, processor, account...)."""
+    key = SOURCES_BY_NAME[source].key if source in SOURCES_BY_NAME else None
+    return {
+        name: value
+        for name, value in fields.items()
+        if name != key and value is not None and not _IDENTIFYING.search(name)
+    }
+
+
+def shared_record_fields(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The narrowest record selector every matching break must share with this one.
+
+    A rule's `record` selector must hold on one record, so it is built from one source: the
+    source whose evidence records share the most descriptive values (the expected side
+    first on a tie), keeping the values all of that source's records agree on.
+    """
+    best: dict[str, Any] = {}
+    ordered = sorted(records, key=lambda r: r["side"] != "expected")
+    for source in dict.fromkeys(r["source"] for r in ordered):
+        described = [
+            descriptive_fields(source, r["fields"]) for r in ordered if r["source"] == source
+        ]
+        shared = {
+            name: value
+            for name, value in described[0].items()
+            if all(d.get(name) == value for d in described[1:])
+        }
+        if len(shared) > len(best):
+            best = shared
+    return dict(sorted(best.items()))
+
+
+def find_break(session: DuckDBSession, break_id: str) -> dict[str, Any]:
+    found = plain_records(run_sql(session, "audit/latest_break", {"break_id": break_id}))
+    if not found:
+        raise AuditError(f"{break_id}: no stored night has this break")
+    return found[0]
+
+
+def proposed_rule(
+    brk: dict[str, Any],
+    *,
+    scope: Scope,
+    reason: str,
+    owner: str | None,
+    until: date | None,
+    created: date,
+    rule_author: str,
+) -> AcceptedRule:
+    """`break` pins this one break; `pattern` is every break like it, up to its amount."""
+    records = json.loads(brk["evidence"])
+    common = {
+        "reason": reason,
+        "owner": owner or brk["owner"],
+        "author": rule_author,
+        "created": created,
+        "expires": until,
+        "check": brk["check_name"],
+    }
+    if scope == "break":
+        return AcceptedRule(
+            id=slug(brk["check_name"], brk["key"]),
+            break_id=brk["break_id"],
+            key=brk["key"],
+            **common,
+        )
+    fields = shared_record_fields(records)
+    return AcceptedRule(
+        id=slug(brk["check_name"], brk["kind"], *fields.values(), brk["currency"] or ""),
+        kind=brk["kind"],
+        currency=brk["currency"],
+        amount_minor=(
+            None if brk["amount_minor"] is None else AmountBounds(max=brk["amount_minor"])
+        ),
+        record=fields or None,
+        **common,
+    )
+
+
+def rule_yaml(rule: AcceptedRule, brk: dict[str, Any], scope: Scope) -> str:
+    header = (
+        f"# Accepted with `recon accept --scope {scope}` from break {brk['break_id']}\n"
+        f"# ({brk['check_name']} {brk['key']}, {brk['class']} {brk['kind']}, night "
+        f"{brk['recon_date']}).\n"
+        "# Every selector below must match a break for the rule to accept it; the rule stops\n"
+        "# matching on its `expires` date. Review it like code; it is never run as code.\n"
+    )
+    body = yaml.safe_dump(
+        {"rules": [rule.model_dump(exclude_none=True)]}, sort_keys=False, allow_unicode=True
+    )
+    return header + body
+
+
+def _free_id(rule: AcceptedRule, rules_dir: Path) -> AcceptedRule:
+    """The rule with an id no other accepted rule or file uses (suffix -2, -3, ...)."""
+    taken = set(load_rules(rules_dir).accepted_files)
+    folder = rules_dir / "accepted"
+    candidate, n = rule.id, 1
+    while candidate in taken or (folder / f"{candidate}.yaml").exists():
+        n += 1
+        candidate = f"{rule.id}-{n}"
+    return rule.model_copy(update={"id": candidate})
+
+
+def accept_break(
+    session: DuckDBSession,
+    rules_dir: Path,
+    break_id: str,
+    *,
+    reason: str,
+    scope: Scope = "break",
+    until: date | None = None,
+    owner: str | None = None,
+    today: date | None = None,
+) -> WrittenRule:
+    """Write `rules/accepted/<id>.yaml` for the break; refuse what would be a mistake."""
+    brk = find_break(session, break_id)
+    created = today or date.today()
+    if brk["class"] == KNOWN_ACCEPTED:
+        raise AuditError(
+            f"{break_id} is already accepted by rule {brk['accepted_rule']} "
+            f"(night {brk['recon_date']})"
+        )
+    if until is not None and until <= created:
+        raise AuditError(f"--until {until} is not after today ({created}): the rule would be dead")
+    try:
+        rule = proposed_rule(
+            brk,
+            scope=scope,
+            reason=reason,
+            owner=owner,
+            until=until,
+            created=created,
+            rule_author=author(),
+        )
+    except ValueError as err:  # pydantic: e.g. an owner or reason that is blank
+        raise AuditError(f"cannot make a rule of {break_id}: {err}") from err
+    rule = _free_id(rule, rules_dir)
+    night = date.fromisoformat(brk["recon_date"])
+    if not rule_matches(
+        rule.model_copy(update={"expires": None}), brk, json.loads(brk["evidence"]), night
+    ):
+        raise AuditError(f"the proposed rule {rule.id} would not match {break_id} itself")
+    text = rule_yaml(rule, brk, scope)
+    path = rules_dir / "accepted" / f"{rule.id}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    try:  # the file must load exactly as the nightly run will load it
+        load_yaml_model(path, AcceptedFile)
+        load_rules(rules_dir)
+    except RulesError:
+        path.unlink()
+        raise
+    return WrittenRule(path=path, rule=rule, text=text, recon_date=brk["recon_date"])
