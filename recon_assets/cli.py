@@ -13,13 +13,17 @@ from rich.table import Table
 
 from recon_assets.adapters import FORMATS, AdapterError, render_summary
 from recon_assets.adapters import convert as convert_export
+from recon_assets.adapters.config import SourcesConfigError, load_sources
+from recon_assets.audit.cli import accept, rules_app, trace
 from recon_assets.generator import generate as generate_retailer
 from recon_assets.generator import parse_breaks
 from recon_assets.money import format_money
 from recon_assets.reconciliation.exceptions import NightNotReconciled, as_csv, as_json, night_breaks
+from recon_assets.reporting.cli import print_slack_view, report
 from recon_assets.resources import build_resources
 from recon_assets.runner import materialize_nights, nights
 from recon_assets.settings import Settings
+from recon_assets.tags import REPOST_TAG
 
 app = typer.Typer(
     help="Nightly reconciliation of an omnichannel retailer.",
@@ -81,10 +85,18 @@ def generate(
 def run(
     business_date: DateOption,
     landing: Annotated[Path | None, typer.Option(help="Landing folder to read.")] = None,
+    repost: Annotated[
+        bool, typer.Option("--repost", help="Post the night's Slack report again.")
+    ] = False,
 ) -> None:
     """Materialise the whole graph for one night, reading only files dated up to it."""
     night = _parse_date(business_date, "--date").isoformat()
-    materialize_nights(Settings.from_env(), [night], landing_dir=str(landing) if landing else None)
+    materialize_nights(
+        Settings.from_env(),
+        [night],
+        landing_dir=str(landing) if landing else None,
+        tags={REPOST_TAG: "true"} if repost else None,
+    )
     console.print(f"Reconciled {night}.")
 
 
@@ -120,31 +132,47 @@ def exceptions(
 
 @app.command()
 def convert(
-    format: Annotated[str, typer.Option("--format", help="Vendor export format.")],
-    input: Annotated[Path, typer.Option("--input", help="The vendor export file.")],
+    format: Annotated[str | None, typer.Option("--format", help="Vendor export format.")] = None,
+    input: Annotated[Path | None, typer.Option("--input", help="The vendor export file.")] = None,
+    feeds: Annotated[
+        Path | None,
+        typer.Option(help="Convert every feed of rules/sources.yaml found under this folder."),
+    ] = None,
     landing: Annotated[Path | None, typer.Option(help="Landing folder to write into.")] = None,
     processor: Annotated[str | None, typer.Option(help="Processor name on its rows.")] = None,
     currency: Annotated[str | None, typer.Option(help="Book currency if not in the file.")] = None,
 ) -> None:
-    """Convert a vendor export into canonical per-day landing files."""
-    if format not in FORMATS:
-        raise typer.BadParameter(
-            f"{format!r}; expected one of {', '.join(FORMATS)}", param_hint="--format"
-        )
+    """Convert vendor exports into canonical per-day landing files."""
     settings = Settings.from_env()
-    try:
-        summary = convert_export(
-            format,
-            input,
-            landing or settings.landing_dir,
-            timezone=settings.timezone,
-            processor=processor,
-            currency=currency,
-        )
-    except AdapterError as err:
-        console.print(f"[red]{err}[/red]")
-        raise typer.Exit(1) from None
-    console.print(render_summary(summary))
+    target = landing or settings.landing_dir
+    if feeds is not None:
+        try:
+            jobs = [
+                (f.format, path, f.timezone, f.processor, f.currency)
+                for f in load_sources(settings.rules_dir / "sources.yaml")
+                for path in f.files(feeds)
+            ]
+        except SourcesConfigError as err:
+            console.print(f"[red]{err}[/red]")
+            raise typer.Exit(1) from None
+    elif format and input:
+        if format not in FORMATS:
+            raise typer.BadParameter(
+                f"{format!r}; expected one of {', '.join(FORMATS)}", param_hint="--format"
+            )
+        jobs = [(format, input, settings.timezone, processor, currency)]
+    else:
+        raise typer.BadParameter("give --format and --input, or --feeds")
+    for fmt, path, timezone, feed_processor, feed_currency in jobs:
+        try:
+            summary = convert_export(
+                fmt, path, target, timezone=timezone, processor=feed_processor,
+                currency=feed_currency,
+            )  # fmt: skip
+        except AdapterError as err:
+            console.print(f"[red]{err}[/red]")
+            raise typer.Exit(1) from None
+        console.print(render_summary(summary))
 
 
 def exceptions_summary(breaks: list[dict], night: date) -> Table:
@@ -186,6 +214,15 @@ def demo(
     console.print(f"Reconciled {days} night(s), {start} to {yesterday}: {settings.duckdb_path}")
     breaks = night_breaks(build_resources(settings)["warehouse"], yesterday)
     console.print(exceptions_summary(breaks, yesterday))
+    print_slack_view(settings, yesterday.isoformat())
+
+
+# The audit commands (recon_assets/audit/cli.py): trace a key, accept a break, test rules.
+app.command()(trace)
+app.command()(accept)
+app.add_typer(rules_app, name="rules")
+# The stored report of a night (recon_assets/reporting/cli.py).
+app.command()(report)
 
 
 if __name__ == "__main__":

@@ -13,9 +13,8 @@ from rich.progress import Progress
 from recon_assets.definitions import all_asset_checks, all_assets
 from recon_assets.resources import build_resources
 from recon_assets.settings import Settings
+from recon_assets.tags import BACKFILL_TAG
 
-# Run tags the reporting assets read: a backfill never posts to Slack.
-BACKFILL_TAG = "recon/backfill"
 # The command line shows progress and results; Dagster's step logs stay in the run record.
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -66,11 +65,12 @@ def materialize_nights(
     landing_dir: str | None = None,
     backfill: bool = False,
     selection: Sequence[str] | None = None,
+    tags: dict[str, str] | None = None,
 ) -> list[dg.ExecuteInJobResult]:
     """Nights in date order: each night reads the open breaks the night before left."""
     dates = list(dates)
     instance = dagster_instance(settings)
-    tags = {BACKFILL_TAG: "true"} if backfill else None
+    tags = {**(tags or {}), **({BACKFILL_TAG: "true"} if backfill else {})}
     results = []
     with Progress(transient=True) as progress:
         task = progress.add_task("Reconciling", total=len(dates))

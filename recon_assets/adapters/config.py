@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from recon_assets.adapters.common import DEFAULT_TIMEZONE, parse_currency, zone
 from recon_assets.adapters.registry import ADAPTERS_BY_FORMAT, FORMATS
+from recon_assets.rules import RulesError, line_of, load_yaml_model
 
 EXCLUSIVE_SETTLEMENT_FORMATS = frozenset({"stripe-balance-change", "stripe-payouts"})
 
@@ -94,51 +95,15 @@ class Feed:
         return sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
 
 
-def _line_of(root: yaml.Node, loc: tuple) -> int:
-    """1-based line of the deepest YAML node on the pydantic error location."""
-    node = root
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = next((v for k, v in node.value if k.value == part), None)
-            if match is None:
-                key = next((k for k, _ in node.value if k.value == part), None)
-                return (key or node).start_mark.line + 1
-            node = match
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if part >= len(node.value):
-                break
-            node = node.value[part]
-        else:
-            break
-    return node.start_mark.line + 1
-
-
 def load_sources(path: Path | str) -> list[Feed]:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except OSError as err:
-        raise SourcesConfigError(f"{path}: cannot be read ({err.strerror})") from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark else ""
-        raise SourcesConfigError(f"{path}{where}: not valid YAML ({err})") from None
-    if root is None:
-        raise SourcesConfigError(f"{path}, line 1: empty file, expected `feeds:`")
-    try:
-        parsed = _SourcesFile.model_validate(data)
-    except ValidationError as err:
-        first = err.errors()[0]
-        loc = tuple(first["loc"])
-        where = ".".join(str(p) for p in loc)
-        message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
-        raise SourcesConfigError(
-            f"{path}, line {_line_of(root, loc)}: {where}: {message}"
-        ) from None
+        parsed = load_yaml_model(path, _SourcesFile)
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (RulesError, OSError) as err:
+        raise SourcesConfigError(str(err)) from None
     feeds = [
-        Feed(f.format, f.path, f.timezone, f.processor, f.currency, _line_of(root, ("feeds", i)))
+        Feed(f.format, f.path, f.timezone, f.processor, f.currency, line_of(root, ("feeds", i)))
         for i, f in enumerate(parsed.feeds)
     ]
     _check_feeds(path, feeds)

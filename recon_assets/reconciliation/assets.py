@@ -1,12 +1,15 @@
 """The reconciliation group: matched_ledger (matching, in SQL) and classified_variances."""
 
 import hashlib
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import pandas as pd
 
+from recon_assets.audit.history import rule_hits
 from recon_assets.legs import CLASSES
 from recon_assets.partitions import daily_partitions
 from recon_assets.reconciliation.classify import classify_night
@@ -52,6 +55,26 @@ def tables_digest(session: DuckDBSession, tables: list[str], recon_date: date) -
     return hashlib.sha256(
         "".join(table_digest(session, t, recon_date) for t in tables).encode()
     ).hexdigest()
+
+
+def done_twice(
+    session: DuckDBSession, work: Callable[[], Any], tables: list[str], recon_date: date
+) -> tuple[Any, str, str]:
+    """Do `work` and keep it, then do it again in a transaction that is rolled back.
+
+    Returns its result and the digests of `tables` after each: determinism, proven on every
+    run rather than assumed.
+    """
+    with session.transaction():
+        result = work()
+    digest = tables_digest(session, tables, recon_date)
+    session.execute("BEGIN TRANSACTION")
+    try:
+        work()
+        again = tables_digest(session, tables, recon_date)
+    finally:
+        session.execute("ROLLBACK")
+    return result, digest, again
 
 
 def status_counts(session: DuckDBSession, recon_date: date) -> dict[str, dict[str, int]]:
@@ -119,14 +142,9 @@ def matched_ledger(
     loaded = rules.load()
     kept = list(KEPT_TABLES.values())
     with warehouse.session() as session:
-        with session.transaction():
-            params = run_matching(session, loaded, recon_date)
-        digest = tables_digest(session, kept, recon_date)
-        # Determinism, proven: match the same night again and throw the result away.
-        session.execute("BEGIN TRANSACTION")
-        run_matching(session, loaded, recon_date)
-        again = tables_digest(session, kept, recon_date)
-        session.execute("ROLLBACK")
+        params, digest, again = done_twice(
+            session, lambda: run_matching(session, loaded, recon_date), kept, recon_date
+        )
         rows = session.query(
             "SELECT entity_type, COUNT(*) AS n FROM matched_ledger WHERE recon_date = $d "
             "GROUP BY ALL ORDER BY ALL",
@@ -159,13 +177,20 @@ def matched_ledger(
 def evidence_source_rows(session: DuckDBSession, recon_date: date) -> dict[tuple[str, str], dict]:
     """Full source rows behind tonight's open legs, keyed by (source, record id)."""
     found: dict[tuple[str, str], dict] = {}
+    earliest = session.query(
+        "SELECT MIN(business_date) AS d FROM fact_records WHERE recon_date = $d", {"d": recon_date}
+    )["d"].iloc[0]
+    if pd.isna(earliest):
+        return found
     for spec in SOURCES:
         (query,) = statements(
             "reconciliation/evidence_rows",
             tables=(("source_table", spec.name),),
             columns=(("record_key", spec.key),),
         )
-        rows = session.query(query, {"recon_date": recon_date, "source_name": spec.name})
+        rows = session.query(
+            query, {"recon_date": recon_date, "source_name": spec.name, "earliest": earliest}
+        )
         rows = rows.drop(columns=["business_date"]).astype(object).where(rows.notna(), None)
         for record in rows.to_dict("records"):
             found[(spec.name, str(record[spec.key]))] = {
@@ -188,11 +213,13 @@ def classify_and_store(session: DuckDBSession, rules: Rules, recon_date: date) -
     params = {"d": recon_date}
     facts = session.query("SELECT * FROM leg_facts WHERE recon_date = $d", params)
     fact_records = session.query("SELECT * FROM fact_records WHERE recon_date = $d", params)
+    prev = session.query(
+        "SELECT MAX(recon_date) AS d FROM classified_variances WHERE recon_date < $d", params
+    )["d"].iloc[0]
     previous = session.query(
         "SELECT break_id, check_name, key, class, first_seen FROM classified_variances "
-        "WHERE recon_date = (SELECT MAX(recon_date) FROM classified_variances "
-        "WHERE recon_date < $d)",
-        params,
+        "WHERE recon_date = $prev",
+        {"prev": date.min if pd.isna(prev) else pd.Timestamp(prev).date()},
     )
     breaks, resolutions = classify_night(
         facts, fact_records, evidence_source_rows(session, recon_date), previous, rules, recon_date
@@ -232,18 +259,19 @@ def classified_variances(
     """Every open break of the night: its class, suggested owner, age, money and evidence."""
     recon_date = night_of(context)
     loaded = rules.load()
+
+    def classify() -> pd.DataFrame:
+        breaks = classify_and_store(session, loaded, recon_date)
+        record_history(session, context.run_id, recon_date)
+        return breaks
+
     with warehouse.session() as session:
-        with session.transaction():
-            breaks = classify_and_store(session, loaded, recon_date)
-            record_history(session, context.run_id, recon_date)
-        digest = table_digest(session, "classified_variances", recon_date)
-        session.execute("BEGIN TRANSACTION")
-        classify_and_store(session, loaded, recon_date)
-        again = table_digest(session, "classified_variances", recon_date)
-        session.execute("ROLLBACK")
+        breaks, digest, again = done_twice(session, classify, ["classified_variances"], recon_date)
         resolved = session.query(
             "SELECT COUNT(*) AS n FROM break_resolutions WHERE recon_date = $d", {"d": recon_date}
         )["n"].iloc[0]
+        # Each rule's hits and last night, over the stored nights so far (UI metadata).
+        rules_so_far = rule_hits(session, recon_date)
     by_class = {c: int((breaks["class"] == c).sum()) for c in CLASSES}
     new = int((breaks["first_seen"] == recon_date.isoformat()).sum())
     hits = breaks["accepted_rule"].dropna().value_counts().sort_index()
@@ -255,6 +283,7 @@ def classified_variances(
             "carried_over": len(breaks) - new,
             "resolved_tonight": int(resolved),
             "accepted_rule_hits": dg.MetadataValue.json({k: int(v) for k, v in hits.items()}),
+            "accepted_rules": dg.MetadataValue.json(rules_so_far),
             "output_digest": digest,
         },
         check_results=[

@@ -78,7 +78,22 @@ CREATE TABLE IF NOT EXISTS break_resolutions (
 
 -- Every run's classified breaks, appended and never replaced: what was reported on the
 -- morning it was reported stays recoverable after a rerun of the same night.
-CREATE TABLE IF NOT EXISTS classified_variances_history AS
-SELECT CAST(NULL AS VARCHAR) AS run_id, CAST(NULL AS TIMESTAMPTZ) AS recorded_at, *
-FROM classified_variances
-WHERE FALSE;
+-- Its columns are spelled out (not CREATE ... AS SELECT) so BigQuery can partition it.
+CREATE TABLE IF NOT EXISTS classified_variances_history (
+    run_id VARCHAR NOT NULL,
+    recorded_at TIMESTAMPTZ NOT NULL,
+    recon_date DATE NOT NULL,
+    break_id VARCHAR NOT NULL,
+    check_name VARCHAR NOT NULL,
+    key VARCHAR NOT NULL,
+    class VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL,
+    owner VARCHAR NOT NULL,
+    first_seen DATE NOT NULL,
+    age_days BIGINT NOT NULL,
+    amount_minor BIGINT,
+    currency VARCHAR,
+    evidence VARCHAR NOT NULL,
+    accepted_rule VARCHAR
+);
