@@ -324,10 +324,10 @@ def test_timing_break_ages_into_genuine_error_with_the_same_id_and_first_night(t
     assert len({r["break_id"] for r in rows}) == 1
     assert {str(r["first_seen"]) for r in rows} == {"2026-05-04"}
     assert rows[0]["reason"] == (
-        "Order 1001: the sale of 2 units has no shipment on its first night (allowed 3 days)."
+        "Order 1001: no shipment for the sale of 2 units on its first night (allowed 3 days)."
     )
     assert rows[3]["reason"] == (
-        "Order 1001: the sale of 2 units has no shipment after 3 days (allowed 3 days)."
+        "Order 1001: no shipment for the sale of 2 units after 3 days (allowed 3 days)."
     )
 
 
@@ -377,7 +377,7 @@ def test_reason_says_what_differs_and_by_how_much_in_money(tmp_path):
     nights, _ = _run(tmp_path, CASES["OMS amount differs: genuine at once"][0], 1)
     [brk] = nights[0].to_dict("records")
     assert brk["reason"] == (
-        "Order 1001: order management is GBP 120.51 but the sale is GBP 120.50: GBP 0.01 more."
+        "Order 1001: GBP 120.51 in order management against GBP 120.50 for the sale: GBP 0.01 more."
     )
     assert (brk["amount_minor"], brk["currency"], brk["owner"]) == (1, "GBP", "ecommerce-ops")
     evidence = json.loads(brk["evidence"])
@@ -429,7 +429,7 @@ def test_one_sided_break_names_its_nearest_unmatched_candidate(tmp_path):
     nights, _ = _run(tmp_path, lambda b: _capture_key(b, "ch_unknown"), 1)
     reasons = dict(zip(nights[0]["key"], nights[0]["reason"], strict=True))
     assert reasons["1001"] == (
-        "Order 1001: the card/PayPal sale of GBP 120.50 has no capture on its first night "
+        "Order 1001: no capture for the card/PayPal sale of GBP 120.50 on its first night "
         "(allowed 1 day). Nearest unmatched capture: ch_unknown at GBP 120.50."
     )
     assert reasons["ch_unknown"].endswith("Nearest unmatched sale: 1001 at GBP 120.50.")

@@ -150,26 +150,24 @@ def _sentence(fact: Mapping[str, Any], unknown_codes: tuple[str, ...]) -> str:
     if kind == "exponent_slip":
         big, small = max(abs(a), abs(b)), max(min(abs(a), abs(b)), 1)
         return (
-            f"{label}: {b_many} is {q(b)} against {q(a)} for {a_noun}, {big // small}x apart: "
+            f"{label}: {q(b)} in {b_many} against {q(a)} for {a_noun}, {big // small}x apart: "
             f"a currency-exponent slip."
         )
     if not _int(fact.get("a_records")):
-        return f"{label}: {b_many} show {q(b)} but there is no {a_bare} {waited}."
+        return f"{label}: {q(b)} in {b_many} but no {a_bare} {waited}."
     if kind == fact.get("missing_kind"):
         if _int(fact.get("b_records")):
             return (
-                f"{label}: {b_many} come to {q(b)} of the {q(a)} of {a_noun}; "
+                f"{label}: {q(b)} in {b_many} against {q(a)} for {a_noun}; "
                 f"{q(a - b)} still missing {waited}."
             )
-        return f"{label}: {a_noun} of {q(a)} has no {b_one} {waited}."
+        return f"{label}: no {b_one} for {a_noun} of {q(a)} {waited}."
     if kind == "duplicate_capture":
         return (
             f"{label} was captured {_int(fact.get('b_records'))} times for {q(b)} against a sale "
             f"of {q(a)}: {q(b - a)} too much."
         )
     if fact.get("b_currency") and fact.get("a_currency") and fact["b_currency"] != currency:
-        return (
-            f"{label}: {b_many} is in {fact['b_currency']} but {a_noun} is in {currency} ({q(a)})."
-        )
+        return f"{label}: {b_many} in {fact['b_currency']} against {a_noun} in {currency} ({q(a)})."
     direction = "more" if b > a else "less"
-    return f"{label}: {b_many} is {q(b)} but {a_noun} is {q(a)}: {q(abs(b - a))} {direction}."
+    return f"{label}: {q(b)} in {b_many} against {q(a)} for {a_noun}: {q(abs(b - a))} {direction}."
