@@ -1,10 +1,12 @@
 """The reporting group: exception_report (the night in plain language) and slack_report."""
 
+import dataclasses
 from typing import Any
 
 import dagster as dg
 from slack_sdk.errors import SlackClientError
 
+from recon_assets.audit.expiry import rules_expiring
 from recon_assets.partitions import daily_partitions
 from recon_assets.reconciliation.assets import RulesResource, night_of
 from recon_assets.reporting.facts import FailedCheck, gather_facts
@@ -65,9 +67,12 @@ def exception_report(
 ) -> dg.MaterializeResult:
     """The night in plain language: clean in one line, or the breaks that need a person."""
     recon_date = night_of(context)
+    loaded = rules.load()
+    expiring = tuple((r.id, str(r.expires)) for r in rules_expiring(loaded, recon_date, days=7))
     facts = gather_facts(warehouse, recon_date, failed_checks_in_run(context))
+    facts = dataclasses.replace(facts, expiring_rules=expiring)
     narrator, unavailable = narrator_from_env()
-    owners = owner_names(rules.load()) if narrator else frozenset()
+    owners = owner_names(loaded) if narrator else frozenset()
     narrative, narration = narrate(build_narrative(facts), narrator, owners, unavailable)
     if narration.fallback:
         context.log.warning(f"narrator not used: {narration.fallback}")

@@ -58,6 +58,7 @@ class NightFacts:
     missing: tuple[str, ...]  # sources that did not (or whose asset did not run)
     resolved: int
     failed_checks: tuple[FailedCheck, ...] = ()
+    expiring_rules: tuple[tuple[str, str], ...] = ()  # (rule id, expiry date), soonest first
 
     @property
     def needs_a_person(self) -> tuple[Break, ...]:

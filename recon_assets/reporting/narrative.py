@@ -82,6 +82,14 @@ def money_by_currency(facts: NightFacts, tied: bool) -> str:
     return ", ".join(money) or "no sales money"
 
 
+def expiring_text(facts: NightFacts) -> str:
+    """Rules that stop matching soon, so their breaks do not come back as a surprise."""
+    if not facts.expiring_rules:
+        return ""
+    rules = ", ".join(f"{rule} on {expires}" for rule, expires in facts.expiring_rules)
+    return f" Accepted rules expiring soon: {rules}."
+
+
 def clean_line(facts: NightFacts) -> str:
     counts = facts.by_class
     systems = ", ".join(SYSTEM_LABELS[s] for s in facts.delivered)
@@ -91,6 +99,7 @@ def clean_line(facts: NightFacts) -> str:
         f"systems ({systems}), {facts.orders_tied:,} fully tied "
         f"({money_by_currency(facts, tied=True)}); "
         f"set aside {class_count(TIMING, counts[TIMING])} and {counts[KNOWN_ACCEPTED]:,} accepted."
+        + expiring_text(facts)
     )
 
 
@@ -150,6 +159,8 @@ def build_narrative(facts: NightFacts) -> Narrative:
             ", ".join(f"{n:,} accepted by {rule}" for rule, n in facts.accepted_by_rule.items())
             + "."
         )
+    if facts.expiring_rules:
+        summary.append(expiring_text(facts).strip())
     return Narrative(
         facts.recon_date, False, headline, notices, tuple(summary), break_groups(facts)
     )

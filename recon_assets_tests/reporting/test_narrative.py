@@ -194,3 +194,16 @@ def test_same_facts_in_any_order_give_the_same_bytes():
     assert first.markdown == second.markdown
     assert first.payload_json() == second.payload_json()
     assert dataclasses.replace(first) == first
+
+
+def test_rules_about_to_expire_are_mentioned_on_clean_and_broken_nights():
+    expiring = (("gift-card-orders", "2026-04-05"),)
+    clean = render(night(expiring_rules=expiring), build_narrative(night(expiring_rules=expiring)))
+    assert clean.markdown.count("\n") == 1  # still one line
+    assert clean.markdown.endswith(
+        "Accepted rules expiring soon: gift-card-orders on 2026-04-05.\n"
+    )
+    broken = night(brk(1, GENUINE_ERROR), expiring_rules=expiring)
+    assert "Accepted rules expiring soon: gift-card-orders on 2026-04-05." in render_markdown(
+        build_narrative(broken)
+    )

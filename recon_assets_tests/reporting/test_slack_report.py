@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
+from datetime import date, timedelta
 
 import dagster as dg
 from werkzeug import Response
@@ -13,7 +15,7 @@ from werkzeug import Response
 from recon_assets.reporting.assets import EXCEPTION_REPORT, SLACK_REPORT, reporting_assets
 from recon_assets.reporting.slack import MAX_BLOCKS, MAX_SECTION_CHARS, SlackResource
 from recon_assets.resources import build_resources
-from recon_assets.settings import Settings
+from recon_assets.settings import PROJECT_ROOT, Settings
 from recon_assets.tags import BACKFILL_TAG, REPOST_TAG
 from recon_assets.warehouse import DuckDBWarehouse
 from recon_assets_tests.reporting.conftest import (
@@ -253,4 +255,26 @@ def test_a_check_that_failed_in_the_run_makes_the_night_not_clean(
     assert report["failed_checks"] == ["classified_variances.break_ids_are_unique"]
     assert "Check break_ids_are_unique on classified_variances failed in this run." in (
         _report_file(settings, FIRST_NIGHT)
+    )
+
+
+def test_report_mentions_accepted_rules_about_to_expire(
+    settings, use_db, clean_then_missing_db, instance, monkeypatch, tmp_path
+):
+    rules_dir = tmp_path / "rules"
+    shutil.copytree(PROJECT_ROOT / "rules", rules_dir)
+    (rules_dir / "accepted" / "oms-lag.yaml").write_text(
+        "rules:\n"
+        "  - id: oms-lag\n"
+        "    reason: the OMS export runs late on Sundays\n"
+        "    owner: ecommerce-ops\n"
+        "    check: sale_vs_oms\n"
+        f"    expires: {date.fromisoformat(FIRST_NIGHT) + timedelta(days=3)}\n"
+    )
+    monkeypatch.setenv("RECON_RULES_DIR", str(rules_dir))
+    use_db(clean_then_missing_db)
+    result = materialize_reports(instance, FIRST_NIGHT)
+    expires = date.fromisoformat(FIRST_NIGHT) + timedelta(days=3)
+    assert metadata_of(result, EXCEPTION_REPORT)["report"].endswith(
+        f"Accepted rules expiring soon: oms-lag on {expires}.\n"
     )
