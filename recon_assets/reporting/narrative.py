@@ -133,7 +133,8 @@ def build_narrative(facts: NightFacts) -> Narrative:
         return Narrative(facts.recon_date, True, clean_line(facts))
     problems = []
     if facts.needs_a_person:
-        problems.append(f"{plural(len(facts.needs_a_person), 'break')} need a person")
+        n = len(facts.needs_a_person)
+        problems.append(f"{plural(n, 'break')} {'needs' if n == 1 else 'need'} a person")
     if facts.missing:
         problems.append(f"{plural(len(facts.missing), 'source')} did not deliver")
     if facts.failed_checks:
