@@ -46,6 +46,7 @@ CLUSTERING: dict[str, tuple[str, ...]] = {
     "classified_variances": ("check_name", "key"),
     "break_resolutions": ("check_name", "key"),
     "classified_variances_history": ("break_id",),
+    "classification_runs": ("run_id",),
     "source_deliveries": ("source",),
     "report_history": ("run_id",),
     "slack_posts": ("channel",),

@@ -155,8 +155,9 @@ class Books:
         if refunds:
             self.post(d, "4010", ref, "GBP", dr=refunds)
 
-    def bank_payouts(self) -> None:
-        """The bank and fee postings of every payout, from the settlement lines as they are."""
+    def bank_payouts(self) -> Books:
+        """Books plus the bank and fee postings of every payout, from its lines as they are."""
+        books = Books(defaultdict(list, {k: list(v) for k, v in self.rows.items()}), seq=self.seq)
         payouts: dict[str, dict] = {}
         for (source, d), rows in sorted(self.rows.items(), key=lambda item: item[0][1]):
             for line in rows if source == "processor_settlements" else ():
@@ -167,9 +168,10 @@ class Books:
             if payout in self.bank_skip:
                 continue
             net = p["net"] + self.bank_adjust.get(payout, 0)
-            self.post(p["day"], "1000", payout, p["cur"], dr=max(net, 0), cr=max(-net, 0))
+            books.post(p["day"], "1000", payout, p["cur"], dr=max(net, 0), cr=max(-net, 0))
             if p["fee"] and payout not in self.fees_skip:
-                self.post(p["day"], "6100", payout, p["cur"], dr=p["fee"])
+                books.post(p["day"], "6100", payout, p["cur"], dr=p["fee"])
+        return books
 
     def drop(self, source: str, d: date, **match) -> None:
         """Remove the records of `source` on `d` whose fields equal `match`."""
@@ -185,12 +187,11 @@ class Books:
             row.update(values)
 
     def write(self, landing: Path, nights: int) -> None:
-        self.bank_payouts()
+        """The landing files of nights 1..n, payouts posted to the bank (unless told not to)."""
+        rows = self.bank_payouts().rows
         for n in range(1, nights + 1):
             for spec in SOURCES:
-                write_landing(
-                    landing, spec.name, day(n).isoformat(), self.rows[(spec.name, day(n))]
-                )
+                write_landing(landing, spec.name, day(n).isoformat(), rows[(spec.name, day(n))])
 
 
 def reconcile(

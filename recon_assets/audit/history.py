@@ -26,7 +26,7 @@ def rule_hits(session: DuckDBSession, recon_date: date) -> dict[str, dict[str, A
 
 
 def night_runs(session: DuckDBSession, recon_date: date) -> pd.DataFrame:
-    """The runs that classified the night, oldest first (a run that kept no break is absent)."""
+    """The runs that classified the night, oldest first, with how many breaks each kept."""
     return run_sql(session, "audit/night_runs", {"recon_date": recon_date})
 
 

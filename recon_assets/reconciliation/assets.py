@@ -202,6 +202,12 @@ def evidence_source_rows(session: DuckDBSession, recon_date: date) -> dict[tuple
 def record_history(session: DuckDBSession, run_id: str, recon_date: date) -> None:
     """Append this run's breaks to the audit history (the only place a run id is kept)."""
     session.execute(
+        "INSERT INTO classification_runs "
+        "SELECT $d AS recon_date, $run_id AS run_id, now() AS recorded_at, COUNT(*) AS breaks "
+        "FROM classified_variances WHERE recon_date = $d",
+        {"run_id": run_id, "d": recon_date},
+    )
+    session.execute(
         "INSERT INTO classified_variances_history BY NAME "
         "SELECT $run_id AS run_id, now() AS recorded_at, * FROM classified_variances "
         "WHERE recon_date = $d",

@@ -1,10 +1,7 @@
 -- A night's breaks as one run reported them: $run_id, or the night's first run when $run_id
 -- is NULL (the report that went out that morning, before any rerun).
 WITH runs AS (
-    SELECT run_id, MIN(recorded_at) AS recorded_at
-    FROM classified_variances_history
-    WHERE recon_date = $recon_date
-    GROUP BY run_id
+    SELECT run_id, recorded_at FROM classification_runs WHERE recon_date = $recon_date
 ),
 chosen AS (
     SELECT COALESCE(CAST($run_id AS VARCHAR), arg_min(run_id, recorded_at)) AS run_id FROM runs

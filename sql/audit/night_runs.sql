@@ -1,6 +1,5 @@
 -- The runs that classified a night, in the order they ran, with how many breaks each kept.
-SELECT run_id, MIN(recorded_at) AS recorded_at, COUNT(*) AS breaks
-FROM classified_variances_history
+SELECT run_id, recorded_at, breaks
+FROM classification_runs
 WHERE recon_date = $recon_date
-GROUP BY run_id
 ORDER BY recorded_at, run_id;

@@ -13,11 +13,11 @@ reported AS (
     WHERE key IN (SELECT key FROM trace_keys)
 ),
 runs AS (
-    -- every run of the nights these breaks were reported on, earliest first
-    SELECT recon_date, run_id, MIN(recorded_at) AS recorded_at
-    FROM classified_variances_history
+    -- every run of the nights these breaks were reported on, earliest first, including
+    -- runs that kept no break at all
+    SELECT recon_date, run_id, recorded_at
+    FROM classification_runs
     WHERE recon_date IN (SELECT recon_date FROM reported)
-    GROUP BY ALL
 ),
 first_runs AS (
     SELECT recon_date, arg_min(run_id, recorded_at) AS run_id, COUNT(*) AS runs,

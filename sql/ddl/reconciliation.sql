@@ -78,6 +78,14 @@ CREATE TABLE IF NOT EXISTS break_resolutions (
 
 -- Every run's classified breaks, appended and never replaced: what was reported on the
 -- morning it was reported stays recoverable after a rerun of the same night.
+-- Every run that classified a night, even one that kept no break: which run was first.
+CREATE TABLE IF NOT EXISTS classification_runs (
+    recon_date DATE NOT NULL,
+    run_id VARCHAR NOT NULL,
+    recorded_at TIMESTAMPTZ NOT NULL,
+    breaks BIGINT NOT NULL
+);
+
 -- Its columns are spelled out (not CREATE ... AS SELECT) so BigQuery can partition it.
 CREATE TABLE IF NOT EXISTS classified_variances_history (
     run_id VARCHAR NOT NULL,
