@@ -53,19 +53,10 @@ class Leg:
     description: str
     parts: tuple[LegPart, ...]
 
-    @property
-    def kinds(self) -> tuple[str, ...]:
-        found = [MAPPING_KINDS[0] if any(p.normalise_keys for p in self.parts) else None]
-        for p in self.parts:
-            found += [p.missing_kind, p.orphan_kind, p.differs_kind, p.over_kind]
-            found += [p.duplicate_kind, "exponent_slip" if p.exponent_slips else None]
-        return tuple(dict.fromkeys(k for k in found if k))
-
 
 # Kinds that are `mapping` whatever their age: the counterpart exists but is reachable only
 # through a key or code that is not configured.
 MAPPING_KINDS = ("key_mapping", "unknown_account", "unknown_code", "exponent_slip")
-MATCHED_KINDS = ("matched", "matched_within_tolerance")
 
 _ORDER_TOTAL = dict(summed=False, exponent_slips=True, normalise_keys=True)
 _POSTING = dict(summed=False, exponent_slips=True, normalise_keys=False)

@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from recon_assets.legs import CLASSES, DEFAULT_SLA_DAYS, LEGS_BY_CHECK
 
 CheckName = Literal[tuple(LEGS_BY_CHECK)]  # type: ignore[valid-type]
-ClassName = Literal[tuple(CLASSES)]  # type: ignore[valid-type]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 M = TypeVar("M", bound=BaseModel)

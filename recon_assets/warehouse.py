@@ -7,7 +7,7 @@ duplicates rows. Queries come from `sql/` with bound parameters.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -16,6 +16,25 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from recon_assets.sql import sql_files, statements
+
+
+def plain(value: Any) -> Any:
+    """A stored value as JSON can carry it: dates as ISO text, NULL/NaN/NaT as None."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat() if value.tzinfo else value.date().isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def plain_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def _ident(name: str) -> str:
@@ -37,13 +56,15 @@ class Session(Protocol):
         self, table: str, where: Mapping[str, Any], frame: pd.DataFrame
     ) -> None: ...
 
+    def transaction(self) -> AbstractContextManager[None]: ...
+
 
 class Warehouse(Protocol):
     """What the assets need from a warehouse, whichever engine runs it."""
 
     dialect: str
 
-    def session(self) -> Any: ...
+    def session(self) -> AbstractContextManager[Session]: ...
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame: ...
 

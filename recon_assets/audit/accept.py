@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import yaml
 
-from recon_assets.audit.store import AuditError, plain_records, run_sql
+from recon_assets.audit.store import AuditError, run_sql
 from recon_assets.legs import KNOWN_ACCEPTED
 from recon_assets.reconciliation.classify import rule_matches
 from recon_assets.rules import (
@@ -30,7 +30,7 @@ from recon_assets.rules import (
     load_yaml_model,
 )
 from recon_assets.sources.catalog import SOURCES_BY_NAME
-from recon_assets.warehouse import DuckDBSession
+from recon_assets.warehouse import Session, plain_records
 
 Scope = Literal["break", "pattern"]
 # Columns that name one record or one moment, or carry its money: never part of a pattern.
@@ -95,7 +95,7 @@ def shared_record_fields(records: list[dict[str, Any]]) -> dict[str, Any]:
     return dict(sorted(best.items()))
 
 
-def find_break(session: DuckDBSession, break_id: str) -> dict[str, Any]:
+def find_break(session: Session, break_id: str) -> dict[str, Any]:
     found = plain_records(run_sql(session, "audit/latest_break", {"break_id": break_id}))
     if not found:
         raise AuditError(f"{break_id}: no stored night has this break")
@@ -168,7 +168,7 @@ def _free_id(rule: AcceptedRule, rules_dir: Path) -> AcceptedRule:
 
 
 def accept_break(
-    session: DuckDBSession,
+    session: Session,
     rules_dir: Path,
     break_id: str,
     *,

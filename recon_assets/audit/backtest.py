@@ -17,12 +17,12 @@ from typing import Any
 
 import pandas as pd
 
-from recon_assets.audit.store import AuditError, plain_records, run_sql
+from recon_assets.audit.store import AuditError, run_sql
 from recon_assets.legs import GENUINE_ERROR, KNOWN_ACCEPTED
 from recon_assets.money import format_money
 from recon_assets.reconciliation.classify import pick_breaks, rule_matches
 from recon_assets.rules import AcceptedFile, AcceptedPolicy, AcceptedRule, load_yaml_model
-from recon_assets.warehouse import DuckDBSession
+from recon_assets.warehouse import Session, plain_records
 
 
 @dataclass
@@ -64,7 +64,7 @@ def rules_from_file(path: Path) -> list[tuple[AcceptedRule, str]]:
     return [(rule, str(path)) for rule in load_yaml_model(path, AcceptedFile).rules]
 
 
-def stored_breaks(session: DuckDBSession, start: date, end: date) -> pd.DataFrame:
+def stored_breaks(session: Session, start: date, end: date) -> pd.DataFrame:
     """The nights' breaks with `underlying_class`: their class had no rule accepted them."""
     params = {"start": start, "end": end}
     breaks = run_sql(session, "audit/backtest_breaks", params)

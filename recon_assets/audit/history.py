@@ -12,11 +12,11 @@ from typing import Any
 
 import pandas as pd
 
-from recon_assets.audit.store import plain_records, run_sql
-from recon_assets.warehouse import DuckDBSession
+from recon_assets.audit.store import run_sql
+from recon_assets.warehouse import Session, plain_records
 
 
-def rule_hits(session: DuckDBSession, recon_date: date) -> dict[str, dict[str, Any]]:
+def rule_hits(session: Session, recon_date: date) -> dict[str, dict[str, Any]]:
     """Per accepted rule: hits tonight, break-nights accepted up to tonight, last night hit."""
     frame = run_sql(session, "audit/rule_hits", {"recon_date": recon_date})
     return {
@@ -25,13 +25,13 @@ def rule_hits(session: DuckDBSession, recon_date: date) -> dict[str, dict[str, A
     }
 
 
-def night_runs(session: DuckDBSession, recon_date: date) -> pd.DataFrame:
+def night_runs(session: Session, recon_date: date) -> pd.DataFrame:
     """The runs that classified the night, oldest first, with how many breaks each kept."""
     return run_sql(session, "audit/night_runs", {"recon_date": recon_date})
 
 
 def night_as_reported(
-    session: DuckDBSession, recon_date: date, run_id: str | None = None
+    session: Session, recon_date: date, run_id: str | None = None
 ) -> pd.DataFrame:
     """The night's breaks as run `run_id` reported them; by default its first run's."""
     return run_sql(session, "audit/night_as_reported", {"recon_date": recon_date, "run_id": run_id})

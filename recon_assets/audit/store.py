@@ -12,7 +12,7 @@ import pandas as pd
 
 from recon_assets.settings import Settings
 from recon_assets.sql import statements
-from recon_assets.warehouse import DuckDBSession
+from recon_assets.warehouse import DuckDBSession, Session
 
 
 class AuditError(RuntimeError):
@@ -31,29 +31,12 @@ def read_only_session(database: Path) -> Iterator[DuckDBSession]:
         con.close()
 
 
-def run_sql(session: DuckDBSession, name: str, params: Mapping[str, Any]) -> pd.DataFrame:
+def run_sql(session: Session, name: str, params: Mapping[str, Any]) -> pd.DataFrame:
     """Run every statement of `sql/<name>.sql`; the last one's rows are the answer."""
     *setup, last = statements(name)
     for statement in setup:
         session.execute(statement, params)
     return session.query(last, params)
-
-
-def plain(value: Any) -> Any:
-    """A stored value as JSON can carry it: dates as ISO text, NULL/NaN/NaT as None."""
-    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat() if value.tzinfo else value.date().isoformat()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "item"):
-        return value.item()
-    return value
-
-
-def plain_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 @contextmanager

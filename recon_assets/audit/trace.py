@@ -12,11 +12,11 @@ from rich.table import Table
 from rich.text import Text
 
 from recon_assets.audit.history import break_timeline
-from recon_assets.audit.store import AuditError, plain_records, run_sql
+from recon_assets.audit.store import AuditError, run_sql
 from recon_assets.legs import SALE_VS_SHIPMENT
 from recon_assets.money import format_money
 from recon_assets.sql import statements
-from recon_assets.warehouse import DuckDBSession
+from recon_assets.warehouse import Session, plain_records
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def _break_summary(nights: list[dict[str, Any]], resolved: list[dict[str, Any]])
     }
 
 
-def trace_key(session: DuckDBSession, key: str) -> Trace:
+def trace_key(session: Session, key: str) -> Trace:
     """Everything stored about `key`; AuditError if no night ever saw it."""
     key = key.strip()
     for statement in statements("audit/trace_keys"):

@@ -18,7 +18,7 @@ from recon_assets.rules import Rules, load_rules
 from recon_assets.settings import Settings
 from recon_assets.sources.catalog import SOURCES
 from recon_assets.sql import statements
-from recon_assets.warehouse import DuckDBSession, Warehouse
+from recon_assets.warehouse import Session, Warehouse, plain_records
 
 RECONCILIATION_GROUP = "reconciliation"
 
@@ -44,21 +44,21 @@ def night_of(context: dg.AssetExecutionContext) -> date:
     return date.fromisoformat(context.partition_key)
 
 
-def table_digest(session: DuckDBSession, table: str, recon_date: date) -> str:
+def table_digest(session: Session, table: str, recon_date: date) -> str:
     """sha256 of the night's rows in a canonical order: byte-identical output, same digest."""
     frame = session.query(f"SELECT * FROM {table} WHERE recon_date = $d", {"d": recon_date})
     frame = frame.sort_values(list(frame.columns)).reset_index(drop=True)
     return hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest()
 
 
-def tables_digest(session: DuckDBSession, tables: list[str], recon_date: date) -> str:
+def tables_digest(session: Session, tables: list[str], recon_date: date) -> str:
     return hashlib.sha256(
         "".join(table_digest(session, t, recon_date) for t in tables).encode()
     ).hexdigest()
 
 
 def done_twice(
-    session: DuckDBSession, work: Callable[[], Any], tables: list[str], recon_date: date
+    session: Session, work: Callable[[], Any], tables: list[str], recon_date: date
 ) -> tuple[Any, str, str]:
     """Do `work` and keep it, then do it again in a transaction that is rolled back.
 
@@ -77,7 +77,7 @@ def done_twice(
     return result, digest, again
 
 
-def status_counts(session: DuckDBSession, recon_date: date) -> dict[str, dict[str, int]]:
+def status_counts(session: Session, recon_date: date) -> dict[str, dict[str, int]]:
     facts = session.query(
         "SELECT check_name, COALESCE(class, kind) AS outcome, COUNT(*) AS n FROM leg_facts "
         "WHERE recon_date = $d GROUP BY ALL ORDER BY ALL",
@@ -89,7 +89,7 @@ def status_counts(session: DuckDBSession, recon_date: date) -> dict[str, dict[st
     return out
 
 
-def conservation_result(session: DuckDBSession, recon_date: date) -> dg.AssetCheckResult:
+def conservation_result(session: Session, recon_date: date) -> dg.AssetCheckResult:
     (query,) = statements("checks/conservation")
     table = session.query(query, {"recon_date": recon_date})
     unbalanced = table[
@@ -174,7 +174,7 @@ def matched_ledger(
     )
 
 
-def evidence_source_rows(session: DuckDBSession, recon_date: date) -> dict[tuple[str, str], dict]:
+def evidence_source_rows(session: Session, recon_date: date) -> dict[tuple[str, str], dict]:
     """Full source rows behind tonight's open legs, keyed by (source, record id)."""
     found: dict[tuple[str, str], dict] = {}
     earliest = session.query(
@@ -191,15 +191,12 @@ def evidence_source_rows(session: DuckDBSession, recon_date: date) -> dict[tuple
         rows = session.query(
             query, {"recon_date": recon_date, "source_name": spec.name, "earliest": earliest}
         )
-        rows = rows.drop(columns=["business_date"]).astype(object).where(rows.notna(), None)
-        for record in rows.to_dict("records"):
-            found[(spec.name, str(record[spec.key]))] = {
-                k: (v.item() if hasattr(v, "item") else v) for k, v in record.items()
-            }
+        for record in plain_records(rows.drop(columns=["business_date"])):
+            found[(spec.name, str(record[spec.key]))] = record
     return found
 
 
-def record_history(session: DuckDBSession, run_id: str, recon_date: date) -> None:
+def record_history(session: Session, run_id: str, recon_date: date) -> None:
     """Append this run's breaks to the audit history (the only place a run id is kept)."""
     session.execute(
         "INSERT INTO classification_runs "
@@ -215,7 +212,7 @@ def record_history(session: DuckDBSession, run_id: str, recon_date: date) -> Non
     )
 
 
-def classify_and_store(session: DuckDBSession, rules: Rules, recon_date: date) -> pd.DataFrame:
+def classify_and_store(session: Session, rules: Rules, recon_date: date) -> pd.DataFrame:
     params = {"d": recon_date}
     facts = session.query("SELECT * FROM leg_facts WHERE recon_date = $d", params)
     fact_records = session.query("SELECT * FROM fact_records WHERE recon_date = $d", params)

@@ -27,6 +27,7 @@ from recon_assets.legs import (
 )
 from recon_assets.reconciliation.reasons import reason
 from recon_assets.rules import AcceptedRule, Rules
+from recon_assets.warehouse import plain
 
 # The fields of a break, DESIGN.md section 5, in its order and spelling.
 BREAK_FIELDS = (
@@ -55,18 +56,6 @@ CLASS_RANK = {MAPPING: 0, GENUINE_ERROR: 1, TIMING: 2}
 def break_id(check: str, key: str) -> str:
     """Stable across nights: the same leg and key is the same break while it stays open."""
     return "brk_" + hashlib.sha256(f"{check}\x1f{key}".encode()).hexdigest()[:16]
-
-
-def _value(v: Any) -> Any:
-    if v is None or (isinstance(v, float) and v != v) or v is pd.NaT:
-        return None
-    if isinstance(v, pd.Timestamp):
-        return v.date().isoformat()
-    if isinstance(v, date):
-        return v.isoformat()
-    if hasattr(v, "item"):
-        return v.item()
-    return v
 
 
 def pick_breaks(facts: pd.DataFrame) -> pd.DataFrame:
@@ -133,7 +122,7 @@ def evidence_by_leg(
                 "side": "expected" if r.side == "a" else "counterpart",
                 "source": r.source,
                 "record_id": r.record_id,
-                "business_date": _value(r.business_date),
+                "business_date": plain(r.business_date),
                 "fields": source_rows.get((r.source, r.record_id), {}),
             }
         )
@@ -204,7 +193,7 @@ def classify_night(
     nearest = nearest_candidates(picked)
     rows = []
     for fact in picked.to_dict("records"):
-        fact = {k: _value(v) for k, v in fact.items()}
+        fact = {k: plain(v) for k, v in fact.items()}
         check, key = fact["check_name"], fact["key"]
         records = evidence.get((check, key), [])
         unknown = unknown_codes(records, rules)
@@ -216,7 +205,7 @@ def classify_night(
             "kind": fact["kind"],
             "reason": reason(fact, unknown, nearest.get((check, key))),
             "owner": rules.owners.owner(check, fact["class"]),
-            "first_seen": _value(first_seen.get(break_id(check, key))) or recon_date.isoformat(),
+            "first_seen": plain(first_seen.get(break_id(check, key))) or recon_date.isoformat(),
             "age_days": int(fact["age_days"]),
             "amount_minor": money_at_stake(fact),
             "currency": fact.get("a_currency") or fact.get("b_currency"),

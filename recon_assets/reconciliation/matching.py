@@ -16,7 +16,7 @@ from recon_assets.legs import LEGS
 from recon_assets.rules import Rules
 from recon_assets.sources.catalog import SOURCES
 from recon_assets.sql import statements
-from recon_assets.warehouse import DuckDBSession
+from recon_assets.warehouse import Session
 
 # The order the matching SQL runs in; each step reads the temporary tables of the last.
 MATCHING_STEPS = (
@@ -54,7 +54,7 @@ def leg_parts_frame(rules: Rules) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def previous_night(session: DuckDBSession, recon_date: date) -> date | None:
+def previous_night(session: Session, recon_date: date) -> date | None:
     """The last night reconciled before this one (usually yesterday)."""
     found = session.query(
         "SELECT MAX(recon_date) AS d FROM leg_facts WHERE recon_date < $recon_date",
@@ -63,7 +63,7 @@ def previous_night(session: DuckDBSession, recon_date: date) -> date | None:
     return None if pd.isna(found) else pd.Timestamp(found).date()
 
 
-def run_matching(session: DuckDBSession, rules: Rules, recon_date: date) -> dict[str, object]:
+def run_matching(session: Session, rules: Rules, recon_date: date) -> dict[str, object]:
     """Match one night and keep its results; returns the parameters it ran with."""
     roles = rules.accounts.roles
     prev = previous_night(session, recon_date)

@@ -7,12 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import pandas as pd
-
 from recon_assets.legs import CLASSES, GENUINE_ERROR, KNOWN_ACCEPTED, MAPPING
 from recon_assets.sources.catalog import SOURCES
 from recon_assets.sql import statements
-from recon_assets.warehouse import Warehouse
+from recon_assets.warehouse import Warehouse, plain_records
 
 # The classes a person has to act on; timing and accepted breaks are only counted.
 NEEDS_A_PERSON = (GENUINE_ERROR, MAPPING)
@@ -97,17 +95,10 @@ class NightFacts:
         return sum(o.tied_orders for o in self.orders)
 
 
-def _plain(value: Any) -> Any:
-    """numpy scalars and pandas NA as plain Python values."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    return value.item() if hasattr(value, "item") else value
-
-
 def _rows(warehouse: Warehouse, name: str, recon_date: date) -> list[dict[str, Any]]:
     (query,) = statements(f"reporting/{name}")
     frame = warehouse.query(query, {"recon_date": recon_date})
-    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    return plain_records(frame)
 
 
 def gather_facts(
