@@ -1,5 +1,7 @@
 -- Nothing is lost: every record delivered for the night sits in exactly one row of the
 -- night's matched_ledger, and counts and money per source and currency add up.
+-- What each source delivered is stated here again, from the source tables, on purpose: a
+-- check that reused records.sql would share any mistake it is there to catch.
 WITH delivered AS (
   SELECT 'storefront_orders' AS source, event_id AS record_id, currency, amount_minor AS money
   FROM storefront_orders WHERE business_date = $recon_date
