@@ -149,7 +149,7 @@ def convert(
         try:
             jobs = [
                 (f.format, path, f.timezone, f.processor, f.currency)
-                for f in load_sources(settings.rules_dir / "sources.yaml")
+                for f in load_sources(settings.rules_dir / "sources.yaml", settings.timezone)
                 for path in f.files(feeds)
             ]
         except SourcesConfigError as err:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 PACKAGE_ROOT = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_ROOT.parent
 WAREHOUSES = ("duckdb", "bigquery")
+DEFAULT_TIMEZONE = "Europe/London"
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         home = Path(os.environ.get("RECON_HOME", ".recon"))
-        timezone = os.environ.get("RECON_TIMEZONE", "Europe/London")
+        timezone = os.environ.get("RECON_TIMEZONE", DEFAULT_TIMEZONE)
         try:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError) as err:

@@ -6,9 +6,12 @@ import csv
 import io
 import json
 import shutil
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from typer.testing import CliRunner
 
+from recon_assets.adapters.config import load_sources
 from recon_assets.cli import app
 from recon_assets.reconciliation.classify import BREAK_FIELDS
 from recon_assets.rules import load_rules
@@ -71,3 +74,30 @@ def test_generate_writes_landing_files_and_expected_breaks(tmp_path):
     assert len(list((out / "ledger_entries").glob("*.csv"))) == 2
     bad = runner.invoke(app, [*args, "--breaks", "no_such_kind=1"])
     assert bad.exit_code != 0
+
+
+def test_a_feed_without_a_timezone_takes_the_retailers(settings, tmp_path, monkeypatch):
+    rules = tmp_path / "rules"
+    shutil.copytree(PROJECT_ROOT / "rules", rules)
+    (rules / "sources.yaml").write_text(
+        "feeds:\n  - format: stripe-balance-change\n    path: stripe/*.csv\n"
+    )
+    monkeypatch.setenv("RECON_RULES_DIR", str(rules))
+    monkeypatch.setenv("RECON_TIMEZONE", "Asia/Tokyo")
+    assert [f.timezone for f in load_sources(rules / "sources.yaml", "Asia/Tokyo")] == [
+        "Asia/Tokyo"
+    ]
+    exports = tmp_path / "exports" / "stripe"
+    exports.mkdir(parents=True)
+    shutil.copy(SHARED_FORMATS / "stripe_balance_change_itemized.sample.csv", exports / "a.csv")
+    result = runner.invoke(app, ["convert", "--feeds", str(tmp_path / "exports")])
+    assert result.exit_code == 0, result.output
+    # Business dates are Tokyo's: a capture at 23:51 UTC lands in the next day's file.
+    tokyo = ZoneInfo("Asia/Tokyo")
+    placed = [
+        (path.stem, datetime.fromisoformat(row["event_ts"]).astimezone(tokyo).date().isoformat())
+        for path in (settings.landing_dir / "processor_transactions").glob("*.csv")
+        for row in csv.DictReader(path.open())
+    ]
+    assert placed and all(file_date == tokyo_date for file_date, tokyo_date in placed)
+    assert ("2024-05-04", "2024-05-04") in placed

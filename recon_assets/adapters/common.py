@@ -22,8 +22,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from recon_assets.money import exponent, is_currency
 
-DEFAULT_TIMEZONE = "Europe/London"
-
 
 class AdapterError(ValueError):
     """An export that cannot be converted; the message says where and why."""

@@ -4,7 +4,7 @@
 feeds:
   - format: stripe-balance-change      # one of FORMATS
     path: stripe/Itemised_balance_change_*.csv   # a path or glob, relative to the exports dir
-    timezone: Europe/London            # optional, default RECON_TIMEZONE / Europe/London
+    timezone: Europe/London            # optional, default RECON_TIMEZONE
     processor: stripe                  # optional, processor formats only
     currency: GBP                      # optional, for exports without currency (ledgers, POS)
 ```
@@ -24,9 +24,10 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from recon_assets.adapters.common import DEFAULT_TIMEZONE, parse_currency, zone
+from recon_assets.adapters.common import parse_currency, zone
 from recon_assets.adapters.registry import ADAPTERS_BY_FORMAT, FORMATS
 from recon_assets.rules import RulesError, line_of, load_yaml_model
+from recon_assets.settings import DEFAULT_TIMEZONE
 
 EXCLUSIVE_SETTLEMENT_FORMATS = frozenset({"stripe-balance-change", "stripe-payouts"})
 
@@ -40,7 +41,7 @@ class _Feed(BaseModel):
 
     format: str
     path: str
-    timezone: str = DEFAULT_TIMEZONE
+    timezone: str | None = None  # None: the retailer's zone, given when the file is loaded
     processor: str | None = None
     currency: str | None = None
 
@@ -53,8 +54,9 @@ class _Feed(BaseModel):
 
     @field_validator("timezone")
     @classmethod
-    def _known_zone(cls, value: str) -> str:
-        zone(value)
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            zone(value)
         return value
 
     @field_validator("currency")
@@ -95,7 +97,8 @@ class Feed:
         return sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
 
 
-def load_sources(path: Path | str) -> list[Feed]:
+def load_sources(path: Path | str, default_timezone: str = DEFAULT_TIMEZONE) -> list[Feed]:
+    """The feeds of `path`; a feed without `timezone` takes `default_timezone` (RECON_TIMEZONE)."""
     path = Path(path)
     try:
         parsed = load_yaml_model(path, _SourcesFile)
@@ -103,7 +106,14 @@ def load_sources(path: Path | str) -> list[Feed]:
     except (RulesError, OSError) as err:
         raise SourcesConfigError(str(err)) from None
     feeds = [
-        Feed(f.format, f.path, f.timezone, f.processor, f.currency, line_of(root, ("feeds", i)))
+        Feed(
+            f.format,
+            f.path,
+            f.timezone or default_timezone,
+            f.processor,
+            f.currency,
+            line_of(root, ("feeds", i)),
+        )
         for i, f in enumerate(parsed.feeds)
     ]
     _check_feeds(path, feeds)

@@ -15,6 +15,7 @@ from recon_assets.generator.model import World
 from recon_assets.generator.oracle import expected_rows
 from recon_assets.generator.simulation import trade
 from recon_assets.generator.writer import write_expected, write_landing
+from recon_assets.settings import DEFAULT_TIMEZONE
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def generate(
     orders_per_day: int,
     seed: int,
     breaks: Mapping[str, int] | None = None,
-    timezone: str = "Europe/London",
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> GenerationSummary:
     """Write `days` nights of landing files from `start`, plus expected_breaks.csv.
 
