@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from recon_assets.adapters import FORMATS, AdapterError, render_summary
+from recon_assets.adapters import AdapterError, render_summary
 from recon_assets.adapters import convert as convert_export
 from recon_assets.adapters.config import SourcesConfigError, load_sources
 from recon_assets.audit.cli import accept, rules_app, trace
@@ -156,10 +156,6 @@ def convert(
             console.print(f"[red]{err}[/red]")
             raise typer.Exit(1) from None
     elif format and input:
-        if format not in FORMATS:
-            raise typer.BadParameter(
-                f"{format!r}; expected one of {', '.join(FORMATS)}", param_hint="--format"
-            )
         jobs = [(format, input, settings.timezone, processor, currency)]
     else:
         raise typer.BadParameter("give --format and --input, or --feeds")

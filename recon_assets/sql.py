@@ -1,8 +1,10 @@
 """The queries of `sql/`, each written once in DuckDB's dialect and transpiled by sqlglot.
 
-Parameters are bound (`$name` in the files, `@name` once transpiled to BigQuery), never
-formatted into the SQL text. A template names its tables and columns generically and
-`statements(..., tables=..., columns=...)` renames them on the parsed tree.
+Parameters are bound (`$name` in the files), never formatted into the SQL text. The BigQuery
+warehouse sends each statement through `warehouse_bigquery.transpile`, which adds the
+rewrites plain transpiling lacks; `statements(name, "bigquery")` is the plain sqlglot view.
+A template names its tables and columns generically and `statements(..., tables=...,
+columns=...)` renames them on the parsed tree.
 """
 
 from __future__ import annotations

@@ -98,10 +98,3 @@ def ledger_entry(
             "memo": memo,
         },
     )
-
-
-def signed_ledger_entry(amount_minor: int, **fields) -> Row:
-    """One signed amount (debit +, credit -) as the two unsigned columns."""
-    return ledger_entry(
-        debit_minor=max(amount_minor, 0), credit_minor=max(-amount_minor, 0), **fields
-    )

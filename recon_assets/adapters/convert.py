@@ -57,15 +57,6 @@ class Summary:
     def rows(self) -> int:
         return sum(line.rows for line in self.lines)
 
-    def totals(self, source: str) -> dict[str, dict[str, int]]:
-        """currency -> money label -> total over all days (a convenience for callers)."""
-        out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for line in self.lines:
-            if line.source == source:
-                for column, amount in line.money.items():
-                    out[line.currency][column] += amount
-        return {c: dict(m) for c, m in out.items()}
-
 
 def convert(
     format: str,

@@ -16,7 +16,7 @@ from recon_assets.adapters import (
     stripe,
     xero,
 )
-from recon_assets.adapters.common import Context, Row
+from recon_assets.adapters.common import AdapterError, Context, Row
 
 PROCESSOR_SOURCES = ("processor_transactions", "processor_settlements")
 
@@ -124,6 +124,6 @@ def adapter_for(format: str) -> Adapter:
     try:
         return ADAPTERS_BY_FORMAT[format]
     except KeyError:
-        raise ValueError(
+        raise AdapterError(
             f"unknown format {format!r}; expected one of {', '.join(FORMATS)}"
         ) from None

@@ -19,10 +19,6 @@ from recon_assets_tests.bigquery.pruning import unpruned_scans
 
 FILE_STATEMENTS = [(name, s) for name in sql_files() for s in statements(name)]
 
-# Scans that read a partitioned table through a join or a subquery: BigQuery cannot prune
-# them by a constant. Listed so a new one fails this test; see docs/bigquery.md (cost).
-KNOWN_UNPRUNED: dict[str, set[str]] = {}
-
 
 def duckdb_leftovers(tree: exp.Expression) -> list[str]:
     """Constructs sqlglot's BigQuery parser accepts but BigQuery itself rejects."""
@@ -61,9 +57,8 @@ def test_every_statement_a_night_runs_parses_as_bigquery(night_statements: list[
 
 def test_every_scan_of_a_night_prunes_to_its_partitions(night_statements: list[str]) -> None:
     for statement in sorted(set(night_statements)):
-        allowed = next((t for m, t in KNOWN_UNPRUNED.items() if m in statement), set())
-        unpruned = set(unpruned_scans(transpile(statement).sql))
-        assert unpruned <= allowed, f"{sorted(unpruned - allowed)} unpruned in: {statement}"
+        unpruned = sorted(set(unpruned_scans(transpile(statement).sql)))
+        assert unpruned == [], f"{unpruned} unpruned in: {statement}"
 
 
 def test_pruning_check_tells_a_constant_filter_from_a_join() -> None:
