@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from recon_assets.adapters.config import load_sources
 from recon_assets.cli import app
 from recon_assets.reconciliation.classify import BREAK_FIELDS
+from recon_assets.reconciliation.exceptions import as_csv
 from recon_assets.rules import load_rules
 from recon_assets.settings import PROJECT_ROOT
 from recon_assets_tests.books import Books, day, reconcile
@@ -101,3 +102,10 @@ def test_a_feed_without_a_timezone_takes_the_retailers(settings, tmp_path, monke
     ]
     assert placed and all(file_date == tokyo_date for file_date, tokyo_date in placed)
     assert ("2024-05-04", "2024-05-04") in placed
+
+
+def test_exceptions_csv_defuses_source_data_a_spreadsheet_would_run():
+    brk = dict.fromkeys(BREAK_FIELDS, "")
+    brk.update(key='=HYPERLINK("http://x")', reason="+cmd", evidence=[], amount_minor=1)
+    [row] = list(csv.DictReader(io.StringIO(as_csv([brk]))))
+    assert (row["key"], row["reason"]) == ('\'=HYPERLINK("http://x")', "'+cmd")

@@ -22,12 +22,10 @@ from recon_assets.audit.store import AuditError, run_sql
 from recon_assets.legs import KNOWN_ACCEPTED
 from recon_assets.reconciliation.classify import rule_matches
 from recon_assets.rules import (
-    AcceptedFile,
     AcceptedRule,
     AmountBounds,
     RulesError,
     load_rules,
-    load_yaml_model,
 )
 from recon_assets.sources.catalog import SOURCES_BY_NAME
 from recon_assets.warehouse import Session, plain_records
@@ -211,7 +209,6 @@ def accept_break(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     try:  # the file must load exactly as the nightly run will load it
-        load_yaml_model(path, AcceptedFile)
         load_rules(rules_dir)
     except RulesError:
         path.unlink()

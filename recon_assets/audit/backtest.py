@@ -105,7 +105,6 @@ def backtest(
         hidden: dict[str, dict[str, Any]] = {}
         latest: dict[str, dict[str, Any]] = {}
         genuine_hits: set[str] = set()
-        cap_limits: dict[str, int | None] = {}
         for i, row in enumerate(rows):
             if rule.record and i not in parsed:
                 parsed[i] = json.loads(evidence[i])
@@ -123,7 +122,7 @@ def backtest(
                 hidden[row["break_id"]].update(last_night=row["recon_date"])
             if row["underlying_class"] == GENUINE_ERROR:
                 genuine_hits.add(row["break_id"])
-            cap = cap_limits.setdefault(currency, policy.cap_for(rule.id, row["currency"]))
+            cap = policy.cap_for(rule.id, row["currency"])
             if cap is not None and amount > cap:
                 result.over_cap.append({**row, "cap_minor": cap})
         result.nights = list(per_night.values())

@@ -45,12 +45,18 @@ def as_json(breaks: list[dict[str, Any]]) -> str:
     return json.dumps(breaks, indent=2, sort_keys=False, ensure_ascii=False)
 
 
+def spreadsheet_safe(value: Any) -> Any:
+    """Source data in a CSV cell: one starting with = + - @ is a formula to a spreadsheet."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def as_csv(breaks: list[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=BREAK_FIELDS, lineterminator="\n")
     writer.writeheader()
     for brk in breaks:
-        writer.writerow(
-            {**brk, "evidence": json.dumps(brk["evidence"], sort_keys=True, separators=(",", ":"))}
-        )
+        evidence = json.dumps(brk["evidence"], sort_keys=True, separators=(",", ":"))
+        writer.writerow({k: spreadsheet_safe(v) for k, v in {**brk, "evidence": evidence}.items()})
     return buffer.getvalue()

@@ -15,6 +15,7 @@ from typing import Any
 
 from recon_assets.legs import GENUINE_ERROR, KNOWN_ACCEPTED, MAPPING, TIMING
 from recon_assets.money import format_money
+from recon_assets.reconciliation.exceptions import spreadsheet_safe
 from recon_assets.reporting.facts import Break, NightFacts
 from recon_assets.reporting.slack import MAX_BLOCKS, MAX_SECTION_CHARS, escape_mrkdwn
 
@@ -276,13 +277,6 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
-def _cell(value: Any) -> Any:
-    # A cell starting with = + - @ is a formula to a spreadsheet (CSV injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def breaks_csv(facts: NightFacts) -> str:
     """Every open break of the night, all four classes, needs-a-person first."""
     order = {c: i for i, c in enumerate((GENUINE_ERROR, MAPPING, TIMING, KNOWN_ACCEPTED))}
@@ -299,7 +293,7 @@ def breaks_csv(facts: NightFacts) -> str:
             b.break_id, b.check, b.key, b.cls, b.kind, b.owner, b.age_days, b.first_seen,
             money, b.amount_minor, b.currency, b.accepted_rule, b.reason,
         )  # fmt: skip
-        writer.writerow([_cell(v) for v in values])
+        writer.writerow([spreadsheet_safe(v) for v in values])
     return out.getvalue()
 
 
