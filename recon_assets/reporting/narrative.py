@@ -246,7 +246,7 @@ def _chunks(blocks: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return [blocks[i : i + MAX_BLOCKS] for i in range(0, len(blocks), MAX_BLOCKS)]
 
 
-def render_slack(narrative: Narrative, max_listed: int = MAX_LISTED) -> list[dict[str, Any]]:
+def render_slack(narrative: Narrative) -> list[dict[str, Any]]:
     """The night's messages: the first for the channel, any others for its thread."""
     headline = escape_mrkdwn(narrative.headline)
     if narrative.clean:
@@ -255,7 +255,7 @@ def render_slack(narrative: Narrative, max_listed: int = MAX_LISTED) -> list[dic
     if narrative.notices:
         main += _packed(_bullets(narrative.notices))
     main += _packed([escape_mrkdwn(s) for s in narrative.summary])
-    listed, rest = _split_groups(narrative.groups, max_listed)
+    listed, rest = _split_groups(narrative.groups, MAX_LISTED)
     main += _group_blocks(listed)
     replies = []
     if rest:
@@ -328,8 +328,8 @@ class RenderedReport:
         )
 
 
-def render(facts: NightFacts, narrative: Narrative, max_listed: int = MAX_LISTED) -> RenderedReport:
-    messages = render_slack(narrative, max_listed)
+def render(facts: NightFacts, narrative: Narrative) -> RenderedReport:
+    messages = render_slack(narrative)
     attachment = None
     if len(messages) > 1:
         attachment = {

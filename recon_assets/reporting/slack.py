@@ -49,9 +49,6 @@ def blocks_as_text(messages: list[dict[str, Any]], attachment: str | None = None
         if i == 1:
             parts.append("── in the thread ──")
         for block in message["blocks"]:
-            if block["type"] == "divider":
-                parts.append("─" * 40)
-                continue
             texts = [block["text"]] if "text" in block else block.get("elements", [])
             for text in texts:
                 parts.append(unescape_mrkdwn(_BOLD_LINE.sub(r"\1", text["text"])))

@@ -201,8 +201,10 @@ def test_backtesting_changes_nothing_stored(stored: Stored, rules_dir: Path, tmp
     database = stored.settings.duckdb_path
     digest = hashlib.sha256(database.read_bytes()).hexdigest()
     path = rule_file(tmp_path, "parcels-in-flight", "    check: sale_vs_shipment\n")
-    rules_test(stored, rules_dir, str(path))
-    stored.recon("trace", stored.injected("late_oms")["key"].iloc[0])
+    tested = rules_test(stored, rules_dir, str(path))
+    assert "parcels-in-flight" in tested.output
+    traced = stored.recon("trace", stored.injected("late_oms")["key"].iloc[0])
+    assert traced.exit_code == 0 and "sale_vs_oms" in traced.output
     assert hashlib.sha256(database.read_bytes()).hexdigest() == digest
     with read_only_session(database) as session, pytest.raises(Exception, match="read-only"):
         session.execute("DELETE FROM classified_variances")

@@ -77,10 +77,14 @@ def test_a_failed_run_posts_which_night_which_step_and_a_link(settings, instance
     assert text.endswith(f"<http://dagster.example/runs/{result.run_id}|Open the run in Dagster>")
 
 
-def test_without_slack_the_failure_alert_only_logs(settings, instance, httpserver):
+def test_without_slack_the_failure_alert_only_logs(settings, instance, slack, monkeypatch, capfd):
+    # Everything but the token is configured and pointed at the stand-in: still no post.
+    monkeypatch.delenv("SLACK_BOT_TOKEN")
     result = _failed_run(settings, instance)
-    _evaluate(result, instance, slack_resource_from_env(None))
-    assert httpserver.log == []
+    _evaluate(result, instance, slack_resource_from_env("#finance-recon"))
+    assert slack.posts == []
+    logged = capfd.readouterr().err
+    assert "Slack is off (SLACK_BOT_TOKEN is not set); not posted: The reconciliation for" in logged
 
 
 def test_failure_text_escapes_the_error_and_keeps_only_its_own_link():
