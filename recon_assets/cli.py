@@ -15,6 +15,7 @@ from recon_assets.adapters import AdapterError, render_summary
 from recon_assets.adapters import convert as convert_export
 from recon_assets.adapters.config import SourcesConfigError, load_sources
 from recon_assets.audit.cli import accept, rules_app, trace
+from recon_assets.cli_options import DateOption, parse_date
 from recon_assets.generator import generate as generate_retailer
 from recon_assets.generator import parse_breaks
 from recon_assets.money import format_money
@@ -33,21 +34,10 @@ app = typer.Typer(
 )
 console = Console()
 
-DateOption = Annotated[
-    str, typer.Option("--date", help="Business date (YYYY-MM-DD) in RECON_TIMEZONE.")
-]
-
 
 class ExportFormat(StrEnum):
     json = "json"
     csv = "csv"
-
-
-def _parse_date(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"{text!r} is not a YYYY-MM-DD date", param_hint=option) from None
 
 
 @app.command()
@@ -65,7 +55,7 @@ def generate(
     try:
         summary = generate_retailer(
             out,
-            _parse_date(start, "--start"),
+            parse_date(start, "--start"),
             days,
             orders_per_day,
             seed,
@@ -90,7 +80,7 @@ def run(
     ] = False,
 ) -> None:
     """Materialise the whole graph for one night, reading only files dated up to it."""
-    night = _parse_date(business_date, "--date").isoformat()
+    night = parse_date(business_date, "--date").isoformat()
     materialize_nights(
         Settings.from_env(),
         [night],
@@ -107,7 +97,7 @@ def backfill(
     landing: Annotated[Path | None, typer.Option(help="Landing folder to read.")] = None,
 ) -> None:
     """Materialise a range of nights in order, without posting to Slack."""
-    dates = nights(_parse_date(start, "--start"), _parse_date(end, "--end"))
+    dates = nights(parse_date(start, "--start"), parse_date(end, "--end"))
     materialize_nights(
         Settings.from_env(), dates, landing_dir=str(landing) if landing else None, backfill=True
     )
@@ -120,7 +110,7 @@ def exceptions(
     format: Annotated[ExportFormat, typer.Option("--format")] = ExportFormat.json,
 ) -> None:
     """Print every open break of a night, all four classes (JSON or CSV)."""
-    night = _parse_date(business_date, "--date")
+    night = parse_date(business_date, "--date")
     warehouse = build_resources(Settings.from_env())["warehouse"]
     try:
         breaks = night_breaks(warehouse, night)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
 
+from recon_assets.cli_options import DateOption, parse_date
 from recon_assets.reporting.narrative import RenderedReport
 from recon_assets.reporting.slack import blocks_as_text
 from recon_assets.reporting.store import ReportFiles, stored_report
@@ -29,20 +29,13 @@ def as_slack_shows_it(report: RenderedReport) -> str:
 
 
 def report(
-    business_date: Annotated[
-        str, typer.Option("--date", help="Business date (YYYY-MM-DD) in RECON_TIMEZONE.")
-    ],
+    business_date: DateOption,
     slack: Annotated[
         bool, typer.Option("--slack", help="Print it as Slack shows it instead of Markdown.")
     ] = False,
 ) -> None:
     """Print the stored report of a night."""
-    try:
-        night = date.fromisoformat(business_date).isoformat()
-    except ValueError:
-        raise typer.BadParameter(
-            f"{business_date!r} is not a YYYY-MM-DD date", param_hint="--date"
-        ) from None
+    night = parse_date(business_date, "--date").isoformat()
     found = load_report(Settings.from_env(), night)
     if found is None:
         typer.echo(f"No report is stored for {night}: run `recon run --date {night}`.", err=True)
