@@ -37,6 +37,14 @@ def plain_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
+def run_sql(session: Session, name: str, params: Mapping[str, Any]) -> pd.DataFrame:
+    """Run every statement of `sql/<name>.sql`; the last one's rows are the answer."""
+    *setup, last = statements(name)
+    for statement in setup:
+        session.execute(statement, params)
+    return session.query(last, params)
+
+
 def _ident(name: str) -> str:
     if not name.replace("_", "").isalnum():
         raise ValueError(f"not a plain identifier: {name!r}")

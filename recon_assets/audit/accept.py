@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import yaml
 
-from recon_assets.audit.store import AuditError, run_sql
+from recon_assets.audit.store import AuditError
 from recon_assets.legs import KNOWN_ACCEPTED
 from recon_assets.reconciliation.classify import rule_matches
 from recon_assets.rules import (
@@ -28,7 +28,7 @@ from recon_assets.rules import (
     load_rules,
 )
 from recon_assets.sources.catalog import SOURCES_BY_NAME
-from recon_assets.warehouse import Session, plain_records
+from recon_assets.warehouse import Session, plain_records, run_sql
 
 Scope = Literal["break", "pattern"]
 # Columns that name one record or one moment, or carry its money: never part of a pattern.

@@ -17,12 +17,12 @@ from typing import Any
 
 import pandas as pd
 
-from recon_assets.audit.store import AuditError, run_sql
+from recon_assets.audit.store import AuditError
 from recon_assets.legs import GENUINE_ERROR, KNOWN_ACCEPTED
 from recon_assets.money import format_money
 from recon_assets.reconciliation.classify import pick_breaks, rule_matches
 from recon_assets.rules import AcceptedFile, AcceptedPolicy, AcceptedRule, load_yaml_model
-from recon_assets.warehouse import Session, plain_records
+from recon_assets.warehouse import Session, plain_records, run_sql
 
 
 @dataclass

@@ -12,8 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from recon_assets.audit.store import run_sql
-from recon_assets.warehouse import Session, plain_records
+from recon_assets.warehouse import Session, plain_records, run_sql
 
 
 def rule_hits(session: Session, recon_date: date) -> dict[str, dict[str, Any]]:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import pandas as pd
 
 from recon_assets.settings import Settings
-from recon_assets.sql import statements
-from recon_assets.warehouse import DuckDBSession, Session
+from recon_assets.warehouse import DuckDBSession
 
 
 class AuditError(RuntimeError):
@@ -29,14 +27,6 @@ def read_only_session(database: Path) -> Iterator[DuckDBSession]:
         yield DuckDBSession(con)
     finally:
         con.close()
-
-
-def run_sql(session: Session, name: str, params: Mapping[str, Any]) -> pd.DataFrame:
-    """Run every statement of `sql/<name>.sql`; the last one's rows are the answer."""
-    *setup, last = statements(name)
-    for statement in setup:
-        session.execute(statement, params)
-    return session.query(last, params)
 
 
 @contextmanager

@@ -12,11 +12,10 @@ from rich.table import Table
 from rich.text import Text
 
 from recon_assets.audit.history import break_timeline
-from recon_assets.audit.store import AuditError, run_sql
+from recon_assets.audit.store import AuditError
 from recon_assets.legs import SALE_VS_SHIPMENT
 from recon_assets.money import format_money
-from recon_assets.sql import statements
-from recon_assets.warehouse import Session, plain_records
+from recon_assets.warehouse import Session, plain_records, run_sql
 
 
 @dataclass(frozen=True)
@@ -59,9 +58,7 @@ def _break_summary(nights: list[dict[str, Any]], resolved: list[dict[str, Any]])
 def trace_key(session: Session, key: str) -> Trace:
     """Everything stored about `key`; AuditError if no night ever saw it."""
     key = key.strip()
-    for statement in statements("audit/trace_keys"):
-        session.execute(statement, {"key": key})
-    keys = plain_records(session.query("SELECT * FROM trace_keys ORDER BY own DESC, key"))
+    keys = plain_records(run_sql(session, "audit/trace_keys", {"key": key}))
     records = plain_records(run_sql(session, "audit/trace_records", {}))
     for record in records:
         record["fields"] = json.loads(record["fields"])

@@ -9,8 +9,7 @@ from typing import Any
 
 from recon_assets.legs import CLASSES, GENUINE_ERROR, KNOWN_ACCEPTED, MAPPING
 from recon_assets.sources.catalog import SOURCES
-from recon_assets.sql import statements
-from recon_assets.warehouse import Warehouse, plain_records
+from recon_assets.warehouse import Warehouse, plain_records, run_sql
 
 # The classes a person has to act on; timing and accepted breaks are only counted.
 NEEDS_A_PERSON = (GENUINE_ERROR, MAPPING)
@@ -95,16 +94,17 @@ class NightFacts:
         return sum(o.tied_orders for o in self.orders)
 
 
-def _rows(warehouse: Warehouse, name: str, recon_date: date) -> list[dict[str, Any]]:
-    (query,) = statements(f"reporting/{name}")
-    frame = warehouse.query(query, {"recon_date": recon_date})
-    return plain_records(frame)
-
-
 def gather_facts(
     warehouse: Warehouse, recon_date: date, failed_checks: tuple[FailedCheck, ...] = ()
 ) -> NightFacts:
     """Reads classified_variances, matched_ledger, source_deliveries and break_resolutions."""
+    with warehouse.session() as session:
+
+        def rows(name: str) -> list[dict[str, Any]]:
+            return plain_records(run_sql(session, f"reporting/{name}", {"recon_date": recon_date}))
+
+        breaks_rows, orders_rows = rows("breaks"), rows("orders_tied")
+        delivery_rows, (resolved,) = rows("deliveries"), rows("resolved")
     breaks = tuple(
         Break(
             break_id=r["break_id"],
@@ -120,7 +120,7 @@ def gather_facts(
             currency=r["currency"],
             accepted_rule=r["accepted_rule"],
         )
-        for r in _rows(warehouse, "breaks", recon_date)
+        for r in breaks_rows
     )
     orders = tuple(
         OrdersTied(
@@ -130,10 +130,9 @@ def gather_facts(
             int(r["tied_orders"]),
             int(r["tied_minor"]),
         )
-        for r in _rows(warehouse, "orders_tied", recon_date)
+        for r in orders_rows
     )
-    delivered = {r["source"] for r in _rows(warehouse, "deliveries", recon_date) if r["delivered"]}
-    (resolved,) = _rows(warehouse, "resolved", recon_date)
+    delivered = {r["source"] for r in delivery_rows if r["delivered"]}
     return NightFacts(
         recon_date=recon_date.isoformat(),
         breaks=breaks,

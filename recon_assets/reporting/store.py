@@ -11,8 +11,7 @@ import dagster as dg
 
 from recon_assets.reporting.narrative import RenderedReport
 from recon_assets.reporting.slack import Posted
-from recon_assets.sql import statements
-from recon_assets.warehouse import Warehouse
+from recon_assets.warehouse import Warehouse, plain_records, run_sql
 
 
 class ReportFiles(dg.ConfigurableResource):
@@ -45,15 +44,13 @@ def digest(report: RenderedReport) -> str:
 
 
 def _execute(warehouse: Warehouse, name: str, params: dict[str, Any]) -> None:
-    (statement,) = statements(f"reporting/{name}")
     with warehouse.session() as session:
-        session.execute(statement, params)
+        run_sql(session, f"reporting/{name}", params)
 
 
 def _query(warehouse: Warehouse, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    (statement,) = statements(f"reporting/{name}")
     with warehouse.session() as session:
-        return session.query(statement, params).to_dict("records")
+        return plain_records(run_sql(session, f"reporting/{name}", params))
 
 
 def keep_report(warehouse: Warehouse, run_id: str, report: RenderedReport, narrator: str) -> str:

@@ -34,3 +34,5 @@ UNION
 SELECT key, 'payout', FALSE FROM payouts WHERE key <> $key
 UNION
 SELECT key, 'store_day', FALSE FROM store_days WHERE key <> $key;
+
+SELECT * FROM trace_keys ORDER BY own DESC, key;
