@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from recon_assets.rules import Roles
+
 WEB = "web"
 POS = "pos"
 
@@ -84,14 +86,15 @@ PROCESSOR_FOR: dict[tuple[str, str], str] = {
 
 CARRIERS = {"GBP": ("royal_mail", "dpd"), "EUR": ("dhl", "colissimo"), "JPY": ("yamato",)}
 
-# The default chart of accounts (DESIGN.md section 4), plus one code outside it.
-BANK = "1000"
+# The default chart of accounts (DESIGN.md section 4): the checked postings use the default
+# roles of rules/accounts.yaml; the other sides of the journals, and one code outside it.
+BANK = Roles().bank
+SALES = Roles().sales
+REFUNDS = Roles().refunds
+PROCESSOR_FEES = Roles().processor_fees
 PROCESSOR_CLEARING = "1100"
 STORE_CASH = "1200"
 GIFT_CARD_LIABILITY = "2100"
-SALES = "4000"
-REFUNDS = "4010"
-PROCESSOR_FEES = "6100"
 UNCHARTED_SALES = "4001"
 
 # The balance-sheet side of a sale or refund journal, by tender.

@@ -11,9 +11,11 @@ from datetime import date, timedelta
 import pandas as pd
 
 from recon_assets.legs import DEFAULT_SLA_DAYS
+from recon_assets.rules import load_rules
+from recon_assets.settings import PROJECT_ROOT
 from recon_assets_tests.generator.conftest import Sample
 
-CHART = {"1000", "1100", "1200", "2100", "4000", "4010", "6100"}
+CHART = set(load_rules(PROJECT_ROOT / "rules").accounts.chart)
 
 
 def _sales(sample: Sample) -> pd.DataFrame:
