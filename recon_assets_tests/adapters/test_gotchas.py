@@ -91,6 +91,18 @@ def test_1_stripe_payout_rows_of_balance_views_are_not_lines(samples, run):
     ]
 
 
+def test_1_stripe_payout_rows_of_balance_change_are_neither_transactions_nor_lines(
+    samples, run, write
+):
+    # The sample's first row (a charge paid out in po_1PBr...) recategorised as the payout
+    # itself: it still carries an automatic_payout_id, yet must become no settlement line.
+    lines = (samples / "stripe_balance_change_itemized.sample.csv").read_text().splitlines()
+    payout = lines[1].replace('"charge"', '"payout"')
+    _, landing = run("stripe-balance-change", write("po.csv", "\n".join([lines[0], payout])))
+    assert read_source(landing, "processor_transactions") == []
+    assert read_source(landing, "processor_settlements") == []
+
+
 def test_1_square_refund_negative_with_symbol_and_fees_negative(run, write):
     path = write(
         "square.csv",
