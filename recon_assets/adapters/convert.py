@@ -20,9 +20,6 @@ Writer semantics
 from __future__ import annotations
 
 import csv
-import io
-import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,6 +32,7 @@ from recon_assets.adapters.registry import adapter_for
 from recon_assets.money import format_money
 from recon_assets.settings import DEFAULT_TIMEZONE
 from recon_assets.sources.catalog import SOURCES_BY_NAME
+from recon_assets.sources.landing import write_landing_file
 
 
 @dataclass
@@ -125,18 +123,7 @@ def _merge_file(landing_dir: Path, source: str, day: str, new: dict[str, dict]) 
             for record in reader:
                 merged[record[spec.key]] = {c: record[c] or "" for c in spec.columns}
     merged.update(new)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(spec.columns)
-    for key in sorted(merged):
-        writer.writerow([merged[key][c] for c in spec.columns])
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", newline="", dir=target.parent, suffix=".tmp", delete=False
-    ) as tmp:
-        tmp.write(buffer.getvalue())
-    os.replace(tmp.name, target)
-    return target
+    return write_landing_file(landing_dir, source, day, merged.values())
 
 
 # Unsigned amounts of these sources are only meaningful per type (an order, a refund).

@@ -14,6 +14,7 @@ from pathlib import Path
 from recon_assets.generator.landing import Dated
 from recon_assets.generator.oracle import EXPECTED_COLUMNS
 from recon_assets.sources.catalog import SOURCES
+from recon_assets.sources.landing import write_landing_file
 
 EXPECTED_BREAKS_FILE = "expected_breaks.csv"
 
@@ -31,15 +32,14 @@ def write_landing(out_dir: Path, nights: list[date], sources: dict[str, Dated]) 
     last night are not written (in flight). Returns the rows written per source."""
     written = {}
     for spec in SOURCES:
-        source, columns = spec.name, spec.columns
+        source = spec.name
         by_day: dict[date, list] = defaultdict(list)
         for day, row in sources[source]:
             by_day[day].append(row)
         written[source] = 0
         for night in nights:
-            rows = sorted(by_day[night], key=lambda row: str(row[columns[0]]))
-            _write_csv(out_dir / source / f"{night.isoformat()}.csv", columns, rows)
-            written[source] += len(rows)
+            write_landing_file(out_dir, source, night.isoformat(), by_day[night])
+            written[source] += len(by_day[night])
     return written
 
 

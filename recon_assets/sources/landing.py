@@ -7,8 +7,12 @@ returned unless the whole file is valid, so nothing bad is ever written downstre
 
 from __future__ import annotations
 
+import csv
+import io
+import os
 import re
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +20,7 @@ import dagster as dg
 import pandas as pd
 import pandera.pandas as pa
 
-from recon_assets.sources.catalog import SourceSpec
+from recon_assets.sources.catalog import SOURCES_BY_NAME, SourceSpec
 
 MAX_PROBLEMS = 50
 _INTEGER = re.compile(r"^[+-]?\d+$")
@@ -86,6 +90,27 @@ def landing_path(landing_dir: Path, source: str, business_date: str) -> Path | N
         if candidate.exists():
             return candidate
     return None
+
+
+def write_landing_file(
+    landing_dir: Path, source: str, business_date: str, rows: Iterable[Mapping[str, object]]
+) -> Path:
+    """One canonical landing file, byte-reproducible: the source's columns in order, rows
+    sorted by key, `\n` line ends; replaced atomically so a reader never sees half a file."""
+    spec = SOURCES_BY_NAME[source]
+    target = landing_dir / source / f"{business_date}.csv"
+    ordered = sorted(rows, key=lambda row: str(row[spec.key]))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(spec.columns)
+    writer.writerows([["" if r.get(c) is None else r[c] for c in spec.columns] for r in ordered])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", newline="", dir=target.parent, suffix=".tmp", delete=False
+    ) as tmp:
+        tmp.write(buffer.getvalue())
+    os.replace(tmp.name, target)
+    return target
 
 
 def _raw_frame(path: Path) -> tuple[pd.DataFrame, int]:
