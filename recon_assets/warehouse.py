@@ -45,10 +45,11 @@ def run_sql(session: Session, name: str, params: Mapping[str, Any]) -> pd.DataFr
     return session.query(last, params)
 
 
-def _ident(name: str) -> str:
+def quoted_identifier(name: str, quote: str = '"') -> str:
+    """A table or column name of our own, checked and quoted (DuckDB `"`, BigQuery `` ` ``)."""
     if not name.replace("_", "").isalnum():
         raise ValueError(f"not a plain identifier: {name!r}")
-    return f'"{name}"'
+    return f"{quote}{name}{quote}"
 
 
 class Session(Protocol):
@@ -98,20 +99,22 @@ class DuckDBSession:
 
     def load(self, name: str, frame: pd.DataFrame) -> None:
         """A temporary table holding `frame` (rules and settings the SQL joins with)."""
+        table = quoted_identifier(name)
         self.con.register("_incoming", frame)
         try:
             self.con.execute(
-                f"CREATE OR REPLACE TEMPORARY TABLE {_ident(name)} AS SELECT * FROM _incoming"
+                f"CREATE OR REPLACE TEMPORARY TABLE {table} AS SELECT * FROM _incoming"
             )
         finally:
             self.con.unregister("_incoming")
 
     def replace_partition(self, table: str, where: Mapping[str, Any], frame: pd.DataFrame) -> None:
-        condition = " AND ".join(f"{_ident(c)} = ${c}" for c in where)
+        condition = " AND ".join(f"{quoted_identifier(c)} = ${c}" for c in where)
+        target = quoted_identifier(table)
         self.con.register("_incoming", frame.assign(**where))
         try:
-            self.con.execute(f"DELETE FROM {_ident(table)} WHERE {condition}", dict(where))
-            self.con.execute(f"INSERT INTO {_ident(table)} BY NAME SELECT * FROM _incoming")
+            self.con.execute(f"DELETE FROM {target} WHERE {condition}", dict(where))
+            self.con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _incoming")
         finally:
             self.con.unregister("_incoming")
 

@@ -32,6 +32,7 @@ from sqlglot.errors import ErrorLevel
 from recon_assets.settings import Settings
 from recon_assets.sources.catalog import SOURCES
 from recon_assets.sql import SOURCE_DIALECT, load_sql, sql_files
+from recon_assets.warehouse import quoted_identifier
 
 DIALECT = "bigquery"
 # The partition column of a table is the first of these it has: a reconciliation table is
@@ -54,12 +55,6 @@ CLUSTERING: dict[str, tuple[str, ...]] = {
     **{spec.name: (spec.key,) for spec in SOURCES},
 }
 JOB_LABELS = {"app": "recon_assets"}
-
-
-def _ident(name: str) -> str:
-    if not name.replace("_", "").isalnum():
-        raise ValueError(f"not a plain identifier: {name!r}")
-    return f"`{name}`"
 
 
 # --- DDL: the tables of sql/ddl, partitioned and clustered ---------------------------------
@@ -86,6 +81,10 @@ def table_columns() -> dict[str, dict[str, str]]:
         }
         for tree in ddl_trees()
     }
+
+
+def backquoted(name: str) -> str:
+    return quoted_identifier(name, "`")  # BigQuery quotes identifiers with backticks
 
 
 def partition_column(table: str) -> str:
@@ -347,7 +346,7 @@ class BigQuerySession:
 
     def load(self, name: str, frame: pd.DataFrame) -> None:
         """A session temporary table holding `frame` (rules and settings the SQL joins with)."""
-        _ident(name)
+        backquoted(name)
         self._load(name, frame, {})
 
     def replace_partition(self, table: str, where: Mapping[str, Any], frame: pd.DataFrame) -> None:
@@ -359,13 +358,13 @@ class BigQuerySession:
         incoming = f"_incoming_{table}"
         rows = frame.assign(**where)
         self._load(incoming, rows, types)
-        condition = " AND ".join(f"{_ident(c)} = @{c}" for c in where)
+        condition = " AND ".join(f"{backquoted(c)} = @{c}" for c in where)
         insert = insert_by_name(
             exp.Insert(this=exp.to_table(table), expression=exp.select("*").from_(incoming)),
             list(rows.columns),
         )
         statements = [
-            f"DELETE FROM {_ident(table)} WHERE {condition}",
+            f"DELETE FROM {backquoted(table)} WHERE {condition}",
             insert.sql(dialect=DIALECT),
         ]
         if not self.in_transaction:

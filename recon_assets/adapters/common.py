@@ -239,7 +239,8 @@ class Record:
 
 _THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?$")
 _PLAIN = re.compile(r"^(\d+(\.\d*)?|\.\d+)$")
-_SYMBOLS = "$£€¥"
+# Currency symbols a spreadsheet export puts before an amount, and the code each stands for.
+CURRENCY_SYMBOLS = {"$": "USD", "£": "GBP", "€": "EUR", "¥": "JPY"}
 
 
 def parse_decimal(text: str) -> Decimal:
@@ -255,7 +256,7 @@ def parse_decimal(text: str) -> Decimal:
         negative, value = True, value[1:-1]
     if value[:1] in "+-":
         negative, value = negative ^ (value[0] == "-"), value[1:]
-    value = value.lstrip(_SYMBOLS)
+    value = value.lstrip("".join(CURRENCY_SYMBOLS))
     if value.startswith("(") and value.endswith(")"):  # `$(250.00)`
         negative, value = not negative, value[1:-1]
     if value[:1] == "-":  # `$-5.00`

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 
 from recon_assets.adapters.common import (
+    CURRENCY_SYMBOLS,
     Column,
     Context,
     Record,
@@ -48,7 +49,6 @@ COLUMNS = {
     "status": optional("Transaction Status"),
 }
 
-SYMBOLS = {"$": "USD", "£": "GBP", "€": "EUR", "¥": "JPY"}
 TENDERS = ("card", "cash", "gift_card")
 EVENTS = {"payment": "sale", "refund": "refund"}
 DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%m/%d/%Y %H:%M:%S", "%Y-%m-%d %H:%M", "%m/%d/%Y %H:%M")
@@ -63,10 +63,10 @@ def units_from_description(text: str) -> int:
 def _currency(ctx: Context, record: Record) -> str:
     if ctx.currency:
         return parse_currency(ctx.currency)
-    symbol = next((s for s in SYMBOLS if s in record.text("total")), None)
+    symbol = next((s for s in CURRENCY_SYMBOLS if s in record.text("total")), None)
     if symbol is None:
         raise record.error("total", record.text("total"), "has no currency symbol; configure one")
-    return SYMBOLS[symbol]
+    return CURRENCY_SYMBOLS[symbol]
 
 
 def read(ctx: Context) -> Iterator[Row]:
