@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import shutil
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from typer.testing import CliRunner
@@ -109,3 +109,13 @@ def test_exceptions_csv_defuses_source_data_a_spreadsheet_would_run():
     brk.update(key='=HYPERLINK("http://x")', reason="+cmd", evidence=[], amount_minor=1)
     [row] = list(csv.DictReader(io.StringIO(as_csv([brk]))))
     assert (row["key"], row["reason"]) == ('\'=HYPERLINK("http://x")', "'+cmd")
+
+
+def test_demo_reconciles_the_last_nights_and_ends_with_last_nights_report(settings):
+    result = runner.invoke(app, ["demo", "--orders-per-day", "15"])  # the default 7 nights
+    assert result.exit_code == 0, result.output
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    assert f"Open breaks on {yesterday}" in result.output  # the exceptions summary
+    tail = result.output[result.output.index("as Slack shows it") :]
+    assert f"Reconciliation for {yesterday} is" in tail  # last night's report comes last
+    assert (settings.reports_dir / f"{yesterday}.md").exists()
