@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -18,11 +19,12 @@ from recon_assets.audit.cli import accept, rules_app, trace
 from recon_assets.cli_options import DateOption, parse_date
 from recon_assets.generator import generate as generate_retailer
 from recon_assets.generator import parse_breaks
+from recon_assets.history import HistoryIncomplete
 from recon_assets.money import format_money
 from recon_assets.reconciliation.exceptions import NightNotReconciled, as_csv, as_json, night_breaks
 from recon_assets.reporting.cli import print_slack_view, report
 from recon_assets.resources import build_resources
-from recon_assets.runner import materialize_nights, nights
+from recon_assets.runner import history_plan, materialize_nights, nights
 from recon_assets.settings import Settings
 from recon_assets.tags import REPOST_TAG
 
@@ -71,6 +73,38 @@ def generate(
     )
 
 
+def catch_up_plan(
+    settings: Settings, night: date, landing: Path | None, allowed: bool
+) -> list[str]:
+    """Earlier nights to reconcile first; exits 2 with one line when that cannot be, or may
+    not be done (--no-catch-up)."""
+    try:
+        plan = history_plan(settings, night, landing)
+    except HistoryIncomplete as err:
+        console.print(f"[red]Cannot reconcile {night}: {err}.[/red]")
+        raise typer.Exit(2) from None
+    if plan and not allowed:
+        console.print(
+            f"[red]Cannot reconcile {night} without its history: {plan[0]} is not reconciled "
+            f"with the current landing files ({plan[0]} to {plan[-1]}, {len(plan)} night(s)); "
+            "run without --no-catch-up to reconcile them first.[/red]"
+        )
+        raise typer.Exit(2)
+    if plan:
+        console.print(f"Catching up {len(plan)} earlier night(s) first: {plan[0]} to {plan[-1]}.")
+    return plan
+
+
+CatchUpOption = Annotated[
+    bool,
+    typer.Option(
+        "--catch-up/--no-catch-up",
+        help="Reconcile first every earlier night not reconciled with the current files "
+        "(default), or refuse.",
+    ),
+]
+
+
 @app.command()
 def run(
     business_date: DateOption,
@@ -78,14 +112,18 @@ def run(
     repost: Annotated[
         bool, typer.Option("--repost", help="Post the night's Slack report again.")
     ] = False,
+    catch_up: CatchUpOption = True,
 ) -> None:
     """Materialise the whole graph for one night, reading only files dated up to it."""
-    night = parse_date(business_date, "--date").isoformat()
+    night = parse_date(business_date, "--date")
+    settings = Settings.from_env()
+    plan = catch_up_plan(settings, night, landing, catch_up)
     materialize_nights(
-        Settings.from_env(),
-        [night],
+        settings,
+        [night.isoformat()],
         landing_dir=str(landing) if landing else None,
         tags={REPOST_TAG: "true"} if repost else None,
+        catch_up=plan,
     )
     console.print(f"Reconciled {night}.")
 
@@ -95,11 +133,19 @@ def backfill(
     start: Annotated[str, typer.Option(help="First business date.")],
     end: Annotated[str, typer.Option(help="Last business date (inclusive).")],
     landing: Annotated[Path | None, typer.Option(help="Landing folder to read.")] = None,
+    catch_up: CatchUpOption = True,
 ) -> None:
     """Materialise a range of nights in order, without posting to Slack."""
-    dates = nights(parse_date(start, "--start"), parse_date(end, "--end"))
+    first = parse_date(start, "--start")
+    dates = nights(first, parse_date(end, "--end"))
+    settings = Settings.from_env()
+    plan = catch_up_plan(settings, first, landing, catch_up)
     materialize_nights(
-        Settings.from_env(), dates, landing_dir=str(landing) if landing else None, backfill=True
+        settings,
+        dates,
+        landing_dir=str(landing) if landing else None,
+        backfill=True,
+        catch_up=plan,
     )
     console.print(f"Reconciled {len(dates)} night(s), {dates[0]} to {dates[-1]}.")
 
@@ -186,9 +232,10 @@ def demo(
     seed: Annotated[int, typer.Option()] = 7,
 ) -> None:
     """Generate a sample retailer's last nights into RECON_HOME and reconcile them."""
-    settings = Settings.from_env()
     yesterday = date.today() - timedelta(days=1)
     start = yesterday - timedelta(days=days - 1)
+    # The sample retailer's history starts with the demo: its first night is the first one.
+    settings = dataclasses.replace(Settings.from_env(), start_date=start.isoformat())
     summary = generate_retailer(
         settings.landing_dir, start, days, orders_per_day, seed, timezone=settings.timezone
     )

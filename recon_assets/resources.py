@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from recon_assets.history import NightCalendar
 from recon_assets.reconciliation.assets import rules_resource
 from recon_assets.reporting.slack import slack_resource_from_env
 from recon_assets.reporting.store import ReportFiles
@@ -25,6 +26,7 @@ def build_resources(settings: Settings, landing_dir: str | None = None) -> dict[
         "landing": LandingSource(landing_dir=landing_dir or str(settings.landing_dir)),
         "warehouse": build_warehouse(settings),
         "rules": rules_resource(settings),
+        "calendar": NightCalendar(first_night=settings.start_date),
         "report_files": ReportFiles(reports_dir=str(settings.reports_dir)),
         "slack": slack_resource_from_env(settings.slack_channel),
     }

@@ -11,7 +11,8 @@ import dagster as dg
 from rich.progress import Progress
 
 from recon_assets.definitions import all_asset_checks, all_assets
-from recon_assets.resources import build_resources
+from recon_assets.history import nights_to_reconcile
+from recon_assets.resources import build_resources, build_warehouse
 from recon_assets.settings import Settings
 from recon_assets.tags import BACKFILL_TAG
 
@@ -66,25 +67,40 @@ def materialize_nights(
     backfill: bool = False,
     selection: Sequence[str] | None = None,
     tags: dict[str, str] | None = None,
+    catch_up: Sequence[str] = (),
 ) -> list[dg.ExecuteInJobResult]:
-    """Nights in date order: each night reads the open breaks the night before left."""
-    dates = list(dates)
+    """Nights in date order: each night reads the open breaks the night before left.
+
+    `catch_up`: earlier nights reconciled first, as a backfill (they never post to Slack).
+    """
+    plan = [(night, True) for night in catch_up] + [(night, backfill) for night in dates]
     instance = dagster_instance(settings)
-    tags = {**(tags or {}), **({BACKFILL_TAG: "true"} if backfill else {})}
     results = []
     with Progress(transient=True) as progress:
-        task = progress.add_task("Reconciling", total=len(dates))
-        for night in dates:
-            progress.update(task, description=f"Reconciling {night}")
+        task = progress.add_task("Reconciling", total=len(plan))
+        for night, quiet in plan:
+            verb = "Catching up" if night in catch_up else "Reconciling"
+            progress.update(task, description=f"{verb} {night}")
             results.append(
                 materialize_night(
                     settings,
                     night,
                     instance=instance,
                     landing_dir=landing_dir,
-                    tags=tags,
+                    tags={**(tags or {}), **({BACKFILL_TAG: "true"} if quiet else {})},
                     selection=selection,
                 )
             )
             progress.advance(task)
     return results
+
+
+def history_plan(settings: Settings, night: date, landing_dir: Path | None = None) -> list[str]:
+    """The earlier nights to reconcile before `night` so it sees its whole history."""
+    chain = nights_to_reconcile(
+        build_warehouse(settings),
+        landing_dir or settings.landing_dir,
+        date.fromisoformat(settings.start_date),
+        night,
+    )
+    return [d.isoformat() for d in chain[:-1]]

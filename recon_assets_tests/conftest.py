@@ -38,6 +38,8 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.setenv("RECON_HOME", str(home))
     monkeypatch.setenv("RECON_LANDING_DIR", str(landing))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    # Hand-written books start on their night 1 (recon_assets_tests.books.D1).
+    monkeypatch.setenv("RECON_START_DATE", "2026-05-04")
     return Settings.from_env()
 
 

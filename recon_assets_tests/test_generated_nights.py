@@ -39,6 +39,7 @@ def fourteen_nights(tmp_path_factory):
     patch.setenv("RECON_HOME", str(root / "home"))
     patch.setenv("RECON_LANDING_DIR", str(landing))
     patch.setenv("DAGSTER_HOME", str(root / "dagster"))
+    patch.setenv("RECON_START_DATE", START.isoformat())
     settings = Settings.from_env()
     instance = dagster_instance(settings)
     results = [

@@ -2,7 +2,7 @@
 
 import hashlib
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +10,7 @@ import dagster as dg
 import pandas as pd
 
 from recon_assets.audit.history import rule_hits
+from recon_assets.history import NightCalendar, previous_night_reconciled
 from recon_assets.legs import CLASSES
 from recon_assets.partitions import daily_partitions
 from recon_assets.reconciliation.classify import classify_night
@@ -25,6 +26,7 @@ RECONCILIATION_GROUP = "reconciliation"
 # Check names.
 EVERY_RECORD_ACCOUNTED_FOR = "every_record_accounted_for"
 REMATERIALISATION_IS_IDENTICAL = "rematerialisation_is_identical"
+HISTORY_IS_COMPLETE = "history_is_complete"
 BREAK_IDS_ARE_UNIQUE = "break_ids_are_unique"
 EVERY_BREAK_HAS_OWNER_AND_CLASS = "every_break_has_owner_and_class"
 
@@ -120,6 +122,12 @@ def conservation_result(session: Session, recon_date: date) -> dg.AssetCheckResu
     ],
     check_specs=[
         dg.AssetCheckSpec(
+            HISTORY_IS_COMPLETE,
+            asset="matched_ledger",
+            blocking=True,
+            description="The night before was reconciled, or this is the retailer's first night.",
+        ),
+        dg.AssetCheckSpec(
             EVERY_RECORD_ACCOUNTED_FOR,
             asset="matched_ledger",
             blocking=True,
@@ -136,12 +144,36 @@ def matched_ledger(
     context: dg.AssetExecutionContext,
     warehouse: dg.ResourceParam[Warehouse],
     rules: RulesResource,
+    calendar: NightCalendar,
 ) -> dg.MaterializeResult:
     """Every order, store-day and payout touched tonight, with each system side by side."""
     recon_date = night_of(context)
     loaded = rules.load()
     kept = list(KEPT_TABLES.values())
     with warehouse.session() as session:
+        first_night = recon_date == calendar.first
+        if not (first_night or previous_night_reconciled(session, recon_date)):
+            # Matching without the night before would report its counterparts as missing:
+            # nothing is matched or stored, and the blocking check stops the night here.
+            missing = recon_date - timedelta(days=1)
+            why = (
+                f"{missing} was not reconciled, so {recon_date} cannot see its history: "
+                f"reconcile {missing} first (`recon run --date {recon_date}` catches up), or "
+                f"set RECON_START_DATE if {recon_date} is the first night (now "
+                f"{calendar.first_night})."
+            )
+            context.log.error(why)
+            return dg.MaterializeResult(
+                metadata={"history": why},
+                check_results=[
+                    dg.AssetCheckResult(
+                        check_name=HISTORY_IS_COMPLETE,
+                        passed=False,
+                        description=why,
+                        metadata={"missing_night": str(missing)},
+                    )
+                ],
+            )
         params, digest, again = done_twice(
             session, lambda: run_matching(session, loaded, recon_date), kept, recon_date
         )
@@ -164,6 +196,14 @@ def matched_ledger(
             "output_digest": digest,
         },
         check_results=[
+            dg.AssetCheckResult(
+                check_name=HISTORY_IS_COMPLETE,
+                passed=True,
+                metadata={
+                    "first_night": first_night,
+                    "previous_night": str(recon_date - timedelta(days=1)),
+                },
+            ),
             conservation,
             dg.AssetCheckResult(
                 check_name=REMATERIALISATION_IS_IDENTICAL,

@@ -1,9 +1,12 @@
 """The seven source assets: read the night's landing file, store it, check it (blocking)."""
 
+import dataclasses
+
 import dagster as dg
 import pandas as pd
 import pandera.pandas as pa
 
+from recon_assets.history import Fingerprint
 from recon_assets.partitions import daily_partitions
 from recon_assets.sources.catalog import SOURCES, SourceSpec
 from recon_assets.sources.landing import (
@@ -99,13 +102,10 @@ def build_source_asset(spec: SourceSpec) -> dg.AssetsDefinition:
 
         partition = {"business_date": business_date}
         warehouse.replace_partition(spec.name, partition, landed.frame)
+        fingerprint = dataclasses.asdict(Fingerprint.of(landed.path))
         delivery = pd.DataFrame(
-            {
-                "delivered": [landed.delivered],
-                "file_name": [landed.path.name if landed.path else None],
-                "row_count": [len(landed.frame)],
-            }
-        )
+            [{"delivered": landed.delivered, "row_count": len(landed.frame), **fingerprint}]
+        ).astype({"file_size": "Int64", "file_mtime_ns": "Int64"})
         warehouse.replace_partition(
             "source_deliveries", {**partition, "source": spec.name}, delivery
         )

@@ -63,6 +63,7 @@ def settings_in(root: Path) -> Settings:
         landing_dir=root / "landing",
         rules_dir=root / "rules",
         warehouse="duckdb",
+        start_date=START.isoformat(),
     )
 
 

@@ -43,7 +43,7 @@ def _settings(root: Path) -> Settings:
         rules_dir=PROJECT_ROOT / "rules",
         timezone="Europe/London",
         warehouse="duckdb",
-        start_date="2024-01-01",
+        start_date=FIRST_NIGHT,
         slack_channel=None,
     )
 

@@ -89,5 +89,9 @@ CREATE TABLE IF NOT EXISTS source_deliveries (
     source VARCHAR NOT NULL,
     delivered BOOLEAN NOT NULL,
     file_name VARCHAR,
-    row_count BIGINT NOT NULL
+    row_count BIGINT NOT NULL,
+    -- What the night was reconciled with: a changed file makes the night stale (catch-up).
+    file_sha256 VARCHAR,
+    file_size BIGINT,
+    file_mtime_ns BIGINT
 );
