@@ -31,3 +31,8 @@ def format_money(amount_minor: int, currency: str) -> str:
     """`GBP 1,234.50`, `JPY 1,200`, `BHD 1.250`: unambiguous in a Slack line or a CSV."""
     digits = exponent(currency)
     return f"{currency} {to_major(amount_minor, currency):,.{digits}f}"
+
+
+def money_text(amount_minor: int, currency: str | None) -> str:
+    """Money where the currency may be unknown (a parcel with no sale): the bare number."""
+    return format_money(amount_minor, currency) if currency else f"{amount_minor:,}"

@@ -12,9 +12,17 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from recon_assets.legs import CLASSES, DEFAULT_SLA_DAYS, LEGS_BY_CHECK
+from recon_assets.money import money_text
 
 CheckName = Literal[tuple(LEGS_BY_CHECK)]  # type: ignore[valid-type]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -83,8 +91,45 @@ class Owners(_Strict):
 
 
 class AmountBounds(_Strict):
+    """The money at stake a rule accepts: one break's amount as accepted (`accepted`, give or
+    take `tolerance`), or a pattern's range (`min`, `max`)."""
+
     min: int | None = None
     max: int | None = None
+    accepted: int | None = None
+    tolerance: Annotated[int, Field(ge=0)] | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> AmountBounds:
+        if self.accepted is not None and (self.min is not None or self.max is not None):
+            raise ValueError("give accepted (and tolerance) or min/max, not both")
+        if self.accepted is None and self.tolerance is not None:
+            raise ValueError("tolerance goes with accepted")
+        return self
+
+    def bounds(self) -> tuple[int | None, int | None]:
+        if self.accepted is not None:
+            give = self.tolerance or 0
+            return self.accepted - give, self.accepted + give
+        return self.min, self.max
+
+    def contains(self, amount: int) -> bool:
+        low, high = self.bounds()
+        return (low is None or amount >= low) and (high is None or amount <= high)
+
+    def describe(self, currency: str | None) -> str:
+        """`at GBP 0.01`, `at GBP 0.01 give or take GBP 0.05`, `up to GBP 25.00`."""
+        if self.accepted is not None:
+            exact = f"at {money_text(self.accepted, currency)}"
+            if not self.tolerance:
+                return exact
+            return f"{exact} give or take {money_text(self.tolerance, currency)}"
+        low, high = self.bounds()
+        if low is not None and high is not None:
+            return f"from {money_text(low, currency)} to {money_text(high, currency)}"
+        if high is not None:
+            return f"up to {money_text(high, currency)}"
+        return f"from {money_text(low or 0, currency)}"
 
 
 class AcceptedRule(_Strict):
@@ -105,6 +150,24 @@ class AcceptedRule(_Strict):
     record: dict[Text, str | int] | None = None
 
 
+class NextSteps(_Strict):
+    """What to do next about a break, in the retailer's words: per check, a `default` and
+    optionally a sentence per kind (`rules/next_steps.yaml`)."""
+
+    checks: dict[CheckName, dict[Text, Text]]
+
+    @model_validator(mode="after")
+    def _every_check_has_a_default(self) -> NextSteps:
+        lacking = [c for c in LEGS_BY_CHECK if "default" not in self.checks.get(c, {})]
+        if lacking:
+            raise ValueError(f"checks without a default next step: {', '.join(lacking)}")
+        return self
+
+    def of(self, check: str, kind: str) -> str:
+        steps = self.checks[check]
+        return steps.get(kind) or steps["default"]
+
+
 class AcceptedFile(_Strict):
     rules: list[AcceptedRule]
 
@@ -117,10 +180,11 @@ class PolicyLimits(_Strict):
 
 
 class AcceptedPolicy(_Strict):
-    """What a backtest lets an accepted rule do (`rules/accepted_policy.yaml`).
+    """What an accepted rule may do (`rules/accepted_policy.yaml`).
 
-    A rule is refused when it would accept more than `max_genuine_share` of the genuine
-    errors of the nights tested, or any break above the cap of the break's currency.
+    Every night, a rule never accepts a break above the cap of the break's currency. A
+    backtest also refuses a rule that would accept more than `max_genuine_share` of the
+    genuine errors of the nights tested.
     """
 
     max_genuine_share: Annotated[Decimal, Field(ge=0, le=1)] = Decimal("0.05")
@@ -156,6 +220,8 @@ class Rules(_Strict):
     owners: Owners
     accepted: tuple[AcceptedRule, ...]
     accepted_files: dict[str, str]  # rule id -> file it came from
+    policy: AcceptedPolicy
+    next_steps: NextSteps
 
 
 class RulesError(ValueError):
@@ -222,4 +288,6 @@ def load_rules(rules_dir: Path) -> Rules:
         owners=load_yaml_model(rules_dir / "owners.yaml", Owners),
         accepted=tuple(accepted),
         accepted_files=files,
+        policy=load_accepted_policy(rules_dir),
+        next_steps=load_yaml_model(rules_dir / "next_steps.yaml", NextSteps),
     )

@@ -20,11 +20,15 @@ import yaml
 
 from recon_assets.audit.store import AuditError
 from recon_assets.legs import KNOWN_ACCEPTED
+from recon_assets.money import money_text
 from recon_assets.reconciliation.classify import rule_matches
 from recon_assets.rules import (
+    ACCEPTED_POLICY_FILE,
+    AcceptedPolicy,
     AcceptedRule,
     AmountBounds,
     RulesError,
+    load_accepted_policy,
     load_rules,
 )
 from recon_assets.sources.catalog import SOURCES_BY_NAME
@@ -120,11 +124,15 @@ def proposed_rule(
         "expires": until,
         "check": brk["check_name"],
     }
+    amount = brk["amount_minor"]
     if scope == "break":
+        # This break at this amount: if its money at stake moves, it is reported again.
         return AcceptedRule(
             id=slug(brk["check_name"], brk["key"]),
             break_id=brk["break_id"],
             key=brk["key"],
+            currency=brk["currency"],
+            amount_minor=None if amount is None else AmountBounds(accepted=amount, tolerance=0),
             **common,
         )
     fields = shared_record_fields(records)
@@ -132,9 +140,7 @@ def proposed_rule(
         id=slug(brk["check_name"], brk["kind"], *fields.values(), brk["currency"] or ""),
         kind=brk["kind"],
         currency=brk["currency"],
-        amount_minor=(
-            None if brk["amount_minor"] is None else AmountBounds(max=brk["amount_minor"])
-        ),
+        amount_minor=None if amount is None else AmountBounds(max=amount),
         record=fields or None,
         **common,
     )
@@ -163,6 +169,17 @@ def _free_id(rule: AcceptedRule, rules_dir: Path) -> AcceptedRule:
         n += 1
         candidate = f"{rule.id}-{n}"
     return rule.model_copy(update={"id": candidate})
+
+
+def refuse_over_cap(rule: AcceptedRule, brk: dict[str, Any], policy: AcceptedPolicy) -> None:
+    """A rule whose amount is above the policy cap could never be applied on a night."""
+    cap = policy.cap_for(rule.id, brk["currency"])
+    if cap is not None and (brk["amount_minor"] or 0) > cap:
+        raise AuditError(
+            f"{brk['break_id']} puts {money_text(brk['amount_minor'], brk['currency'])} at "
+            f"stake, above the cap of {money_text(cap, brk['currency'])} in "
+            f"rules/{ACCEPTED_POLICY_FILE}: no rule may accept it"
+        )
 
 
 def accept_break(
@@ -199,6 +216,7 @@ def accept_break(
     except ValueError as err:  # pydantic: e.g. an owner or reason that is blank
         raise AuditError(f"cannot make a rule of {break_id}: {err}") from err
     rule = _free_id(rule, rules_dir)
+    refuse_over_cap(rule, brk, load_accepted_policy(rules_dir))
     night = date.fromisoformat(brk["recon_date"])
     if not rule_matches(
         rule.model_copy(update={"expires": None}), brk, json.loads(brk["evidence"]), night

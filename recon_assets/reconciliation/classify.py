@@ -20,13 +20,15 @@ import pandas as pd
 from recon_assets.legs import (
     GENUINE_ERROR,
     KNOWN_ACCEPTED,
+    LEGS_BY_CHECK,
     MAPPING,
     MAPPING_KINDS,
     SALE_VS_SHIPMENT,
     TIMING,
 )
+from recon_assets.money import money_text
 from recon_assets.reconciliation.reasons import reason
-from recon_assets.rules import AcceptedRule, Rules
+from recon_assets.rules import ACCEPTED_POLICY_FILE, AcceptedRule, Rules
 from recon_assets.warehouse import plain
 
 # The fields of a break, DESIGN.md section 5, in its order and spelling.
@@ -43,11 +45,13 @@ BREAK_FIELDS = (
     "currency",
     "evidence",
 )
-# As stored: `check` is an SQL keyword; `kind` and `accepted_rule` say what and which rule.
+# As stored: `check` is an SQL keyword; `kind` says what happened, `accepted_rule` which rule
+# accepted the break, `rule_not_applied` which rule selected it but could not accept it.
 BREAK_COLUMNS = [
     *("check_name" if f == "check" else f for f in BREAK_FIELDS),
     "kind",
     "accepted_rule",
+    "rule_not_applied",
 ]
 # When two parts of one leg are open, the one a person must act on first is the break.
 CLASS_RANK = {MAPPING: 0, GENUINE_ERROR: 1, TIMING: 2}
@@ -69,6 +73,22 @@ def pick_breaks(facts: pd.DataFrame) -> pd.DataFrame:
     return open_facts.drop_duplicates(["check_name", "key"]).drop(columns="_rank")
 
 
+def broken_parts(facts: pd.DataFrame) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Every open part of each (check, key), in the order the leg lists its parts."""
+    out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for fact in facts[facts["class"].notna()].to_dict("records"):
+        fact = {k: plain(v) for k, v in fact.items()}
+        out.setdefault((fact["check_name"], fact["key"]), []).append(fact)
+    for (check, _), parts in out.items():
+        order = [p.part for p in LEGS_BY_CHECK[check].parts]
+        parts.sort(key=lambda f: order.index(f["part"]))
+    return out
+
+
+def fact_currency(fact: Mapping[str, Any]) -> str | None:
+    return fact.get("a_currency") or fact.get("b_currency")
+
+
 def money_at_stake(fact: Mapping[str, Any]) -> int:
     a, b = int(fact.get("a_amount") or 0), int(fact.get("b_amount") or 0)
     kind = fact["kind"]
@@ -82,10 +102,16 @@ def money_at_stake(fact: Mapping[str, Any]) -> int:
     return abs(a - b)
 
 
-def rule_matches(
+def leg_money_at_stake(parts: list[dict[str, Any]], currency: str | None) -> int:
+    """The money at stake over every broken part of a leg, in the break's currency."""
+    return sum(money_at_stake(p) for p in parts if fact_currency(p) in (currency, None))
+
+
+def rule_selects(
     rule: AcceptedRule, brk: Mapping[str, Any], records: list[dict[str, Any]], recon_date: date
 ) -> bool:
-    """Every selector the rule gives must hold; an expired rule matches nothing."""
+    """Every selector the rule gives, except its amount, holds; an expired rule selects
+    nothing."""
     if rule.expires is not None and recon_date >= rule.expires:
         return False
     selectors = {
@@ -97,16 +123,48 @@ def rule_matches(
     }
     if any(want is not None and brk.get(field) != want for field, want in selectors.items()):
         return False
-    if rule.amount_minor is not None:
-        amount = brk.get("amount_minor") or 0
-        if rule.amount_minor.min is not None and amount < rule.amount_minor.min:
-            return False
-        if rule.amount_minor.max is not None and amount > rule.amount_minor.max:
-            return False
     if rule.record:
         wanted = {k: str(v) for k, v in rule.record.items()}
         return any(all(str(r["fields"].get(k)) == v for k, v in wanted.items()) for r in records)
     return True
+
+
+def rule_matches(
+    rule: AcceptedRule, brk: Mapping[str, Any], records: list[dict[str, Any]], recon_date: date
+) -> bool:
+    """The rule selects the break and its money at stake is within the rule's amount."""
+    amount = brk.get("amount_minor") or 0
+    return rule_selects(rule, brk, records, recon_date) and (
+        rule.amount_minor is None or rule.amount_minor.contains(amount)
+    )
+
+
+def accepting_rule(
+    brk: Mapping[str, Any], records: list[dict[str, Any]], rules: Rules, recon_date: date
+) -> tuple[AcceptedRule | None, tuple[str, str] | None]:
+    """The first rule that accepts the break; else, for the first rule that selects it, its id
+    and why it does not: the amount moved outside the rule's, or the policy caps it."""
+    refusal: tuple[str, str] | None = None
+    amount, currency = brk.get("amount_minor") or 0, brk.get("currency")
+    for rule in rules.accepted:
+        if not rule_selects(rule, brk, records, recon_date):
+            continue
+        cap = rules.policy.cap_for(rule.id, currency)
+        if rule.amount_minor is not None and not rule.amount_minor.contains(amount):
+            why = (
+                f"Accepted by rule {rule.id} {rule.amount_minor.describe(currency)}; "
+                f"now {money_text(amount, currency)}: not accepted."
+            )
+        elif cap is not None and amount > cap:
+            why = (
+                f"Rule {rule.id} would accept it, but {money_text(amount, currency)} is above "
+                f"the policy cap of {money_text(cap, currency)} "
+                f"(rules/{ACCEPTED_POLICY_FILE}): not accepted."
+            )
+        else:
+            return rule, None
+        refusal = refusal or (rule.id, why)
+    return None, refusal
 
 
 def evidence_by_leg(
@@ -190,6 +248,7 @@ def classify_night(
     first_seen = dict(zip(previous["break_id"], previous["first_seen"], strict=True))
     evidence = evidence_by_leg(fact_records, source_rows)
     picked = pick_breaks(facts)
+    parts = broken_parts(facts)
     nearest = nearest_candidates(picked)
     rows = []
     for fact in picked.to_dict("records"):
@@ -197,24 +256,30 @@ def classify_night(
         check, key = fact["check_name"], fact["key"]
         records = evidence.get((check, key), [])
         unknown = unknown_codes(records, rules)
+        broken = parts[(check, key)]
+        currency = fact_currency(fact)
         brk = {
             "break_id": break_id(check, key),
             "check_name": check,
             "key": key,
             "class": fact["class"],
             "kind": fact["kind"],
-            "reason": reason(fact, unknown, nearest.get((check, key))),
+            "reason": reason(broken, unknown, nearest.get((check, key))),
             "owner": rules.owners.owner(check, fact["class"]),
             "first_seen": plain(first_seen.get(break_id(check, key))) or recon_date.isoformat(),
             "age_days": int(fact["age_days"]),
-            "amount_minor": money_at_stake(fact),
-            "currency": fact.get("a_currency") or fact.get("b_currency"),
+            "amount_minor": leg_money_at_stake(broken, currency),
+            "currency": currency,
             "evidence": json.dumps(records, sort_keys=True, separators=(",", ":"), default=str),
             "accepted_rule": None,
+            "rule_not_applied": None,
         }
-        rule = next((r for r in rules.accepted if rule_matches(r, brk, records, recon_date)), None)
+        rule, refusal = accepting_rule(brk, records, rules, recon_date)
         if rule is not None:
             brk.update({"class": KNOWN_ACCEPTED, "owner": rule.owner, "accepted_rule": rule.id})
+        elif refusal is not None:
+            refused, why = refusal
+            brk.update({"reason": f"{brk['reason']} {why}", "rule_not_applied": refused})
         rows.append(brk)
     breaks = pd.DataFrame(rows, columns=BREAK_COLUMNS).sort_values(["check_name", "key"])
     gone = previous[~previous["break_id"].isin(breaks["break_id"])]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from recon_assets.legs import (
@@ -95,16 +95,24 @@ def _days(n: int) -> str:
 
 
 def reason(
-    fact: Mapping[str, Any],
+    parts: Sequence[Mapping[str, Any]],
     unknown_codes: tuple[str, ...] = (),
     nearest: tuple[str, int] | None = None,
 ) -> str:
-    """One sentence from the facts; a one-sided break names its nearest unmatched candidate.
+    """One sentence from the facts of a leg's broken parts (in the leg's order).
 
-    `unknown_codes`: the account, store or processor codes the break's records use that the
-    rules do not know (e.g. `account 4001`, `store LDN09`). `nearest`: (key, quantity) of the
-    closest one-sided leg on the other side, the record a person should look at first.
+    Several broken parts (a store-day's sales and refunds, a payout's bank and fees) are
+    named in one sentence, each with its money. A one-sided break of one part names its
+    nearest unmatched candidate. `unknown_codes`: the account, store or processor codes the
+    break's records use that the rules do not know (e.g. `account 4001`, `store LDN09`).
+    `nearest`: (key, quantity) of the closest one-sided leg on the other side, the record a
+    person should look at first.
     """
+    fact = parts[0]
+    if len(parts) > 1:
+        label = f"{key_label(fact['check_name'])} {fact['key']}: "
+        clauses = [_sentence(p, unknown_codes).removeprefix(label).rstrip(".") for p in parts]
+        return label + "; ".join(clauses) + "."
     sentence = _sentence(fact, unknown_codes)
     if nearest is None:
         return sentence

@@ -51,7 +51,21 @@ def test_accept_then_rerun_turns_the_break_known_accepted_and_off_the_list(
     assert (rule.reason, rule.owner) == ("Staff sale settled off-system", "payments-ops")
     assert (rule.created, rule.expires) == (date.today(), date(2099, 1, 1))
     assert rule.author
-    assert (rule.kind, rule.record, rule.amount_minor) == (None, None, None)
+    assert (rule.kind, rule.record) == (None, None)
+    # Bound to this break's money at stake as accepted, exactly (the tolerance is written out).
+    with read_only_session(stored.settings.duckdb_path) as session:
+        [brk] = session.query(
+            "SELECT currency, amount_minor FROM classified_variances "
+            "WHERE recon_date = $d AND break_id = $b",
+            {"d": date.fromisoformat(LAST_NIGHT), "b": accepted.break_id},
+        ).to_dict("records")
+    assert brk["amount_minor"] > 0
+    assert (rule.currency, rule.amount_minor.accepted, rule.amount_minor.tolerance) == (
+        brk["currency"],
+        brk["amount_minor"],
+        0,
+    )
+    assert "accepted: " in accepted.accept_output and "tolerance: 0" in accepted.accept_output
     assert f"id: {rule.id}" in accepted.accept_output  # printed for review
 
 

@@ -164,7 +164,7 @@ def test_a_night_too_long_for_one_message_threads_the_rest_and_attaches_a_csv(
         "printf('brk_%016d', i), 'sale_vs_oms', CAST(90000 + i AS VARCHAR), 'genuine_error', "
         "'amount_differs', printf('Order %d: order management is GBP %d.00 more than the sale.', "
         "90000 + i, i + 1), 'ecommerce-ops', DATE '2026-03-19', 1, (i + 1) * 100, 'GBP', '[]', "
-        "NULL FROM range(200) AS t(i) RETURNING break_id"
+        "NULL, NULL FROM range(200) AS t(i) RETURNING break_id"
     )
     result = materialize_reports(instance, FIRST_NIGHT)
     assert result.success

@@ -63,7 +63,8 @@ CREATE TABLE IF NOT EXISTS classified_variances (
     amount_minor BIGINT,
     currency VARCHAR,
     evidence VARCHAR NOT NULL,
-    accepted_rule VARCHAR
+    accepted_rule VARCHAR,
+    rule_not_applied VARCHAR
 );
 
 -- Breaks open the night before that are gone tonight: the night each one resolved.
@@ -103,5 +104,6 @@ CREATE TABLE IF NOT EXISTS classified_variances_history (
     amount_minor BIGINT,
     currency VARCHAR,
     evidence VARCHAR NOT NULL,
-    accepted_rule VARCHAR
+    accepted_rule VARCHAR,
+    rule_not_applied VARCHAR
 );
