@@ -20,10 +20,19 @@ from recon_assets.cli_options import DateOption, parse_date
 from recon_assets.generator import generate as generate_retailer
 from recon_assets.generator import parse_breaks
 from recon_assets.history import HistoryIncomplete
+from recon_assets.legs import CAPTURE_VS_SETTLEMENT
 from recon_assets.money import format_money
-from recon_assets.reconciliation.exceptions import NightNotReconciled, as_csv, as_json, night_breaks
+from recon_assets.reconciliation.exceptions import (
+    INFORMATION,
+    NightNotReconciled,
+    as_csv,
+    as_json,
+    night_breaks,
+    night_information,
+)
 from recon_assets.reporting.cli import print_slack_view, report
 from recon_assets.resources import build_resources
+from recon_assets.rules import load_rules
 from recon_assets.runner import history_plan, materialize_nights, nights
 from recon_assets.settings import Settings
 from recon_assets.tags import REPOST_TAG
@@ -81,13 +90,14 @@ def catch_up_plan(
     try:
         plan = history_plan(settings, night, landing)
     except HistoryIncomplete as err:
-        console.print(f"[red]Cannot reconcile {night}: {err}.[/red]")
+        console.print(f"[red]Cannot reconcile {night}: {err}.[/red]", soft_wrap=True)
         raise typer.Exit(2) from None
     if plan and not allowed:
         console.print(
             f"[red]Cannot reconcile {night} without its history: {plan[0]} is not reconciled "
             f"with the current landing files ({plan[0]} to {plan[-1]}, {len(plan)} night(s)); "
-            "run without --no-catch-up to reconcile them first.[/red]"
+            "run without --no-catch-up to reconcile them first.[/red]",
+            soft_wrap=True,
         )
         raise typer.Exit(2)
     if plan:
@@ -157,9 +167,11 @@ def exceptions(
 ) -> None:
     """Print every open break of a night, all four classes (JSON or CSV)."""
     night = parse_date(business_date, "--date")
-    warehouse = build_resources(Settings.from_env())["warehouse"]
+    settings = Settings.from_env()
+    warehouse = build_resources(settings)["warehouse"]
+    owner = load_rules(settings.rules_dir).owners.owner(CAPTURE_VS_SETTLEMENT, INFORMATION)
     try:
-        breaks = night_breaks(warehouse, night)
+        breaks = night_breaks(warehouse, night) + night_information(warehouse, night, owner)
     except NightNotReconciled as err:
         console.print(f"[red]{err}[/red]")
         raise typer.Exit(1) from None

@@ -8,6 +8,10 @@ import pandas as pd
 import pytest
 
 from recon_assets.generator import INJECTION_KINDS, generate
+from recon_assets.money import format_money
+from recon_assets.reconciliation.exceptions import night_information
+from recon_assets.reporting.facts import gather_facts
+from recon_assets.reporting.narrative import break_line, build_narrative, render_markdown
 from recon_assets.rules import load_rules
 from recon_assets.runner import dagster_instance, materialize_night
 from recon_assets.settings import PROJECT_ROOT, Settings
@@ -84,3 +88,38 @@ def test_zero_injections_tie_every_leg(tmp_path):
     _, expected = _expected(landing)
     assert {c for n in nights for c in n["class"]} <= {"timing"}
     assert _reported(warehouse) == expected
+
+
+def test_report_counts_add_up_and_chargebacks_are_information_not_breaks(fourteen_nights):
+    landing, warehouse, _ = fourteen_nights
+    rules = load_rules(PROJECT_ROOT / "rules")
+    chargebacks = 0
+    for i in range(NIGHTS):
+        night = START + timedelta(days=i)
+        facts = gather_facts(warehouse, night, first_night=START, next_steps=rules.next_steps)
+        # Tied, in flight and needing a person split the orders touched tonight exactly.
+        assert facts.orders_touched == (
+            facts.orders_tied + facts.orders_in_flight + facts.orders_needing_a_person
+        )
+        assert facts.first_night == (i == 0) and facts.history_complete
+        # Every line that needs a person shows its money when it has any, and a next step.
+        lines = {line for g in build_narrative(facts).groups for line in g.lines}
+        for brk in facts.needs_a_person:
+            line = break_line(brk)
+            assert line in lines and f" Next: {brk.next_step} Owner: " in line
+            if brk.currency and brk.amount_minor:
+                assert line.startswith(f"{format_money(brk.amount_minor, brk.currency)} at stake.")
+        delivered = pd.read_csv(landing / "processor_transactions" / f"{night}.csv", dtype=str)
+        expected = delivered[delivered["txn_type"] == "chargeback"]["psp_reference"]
+        assert sorted(c.psp_reference for c in facts.chargebacks) == sorted(expected)
+        info = night_information(warehouse, night, "payments-ops")
+        assert {i["key"] for i in info} == set(expected)
+        assert {i["class"] for i in info} <= {"information"}
+        # Never a break itself; like any transaction it only needs its settlement line.
+        assert {b.check for b in facts.breaks if b.key in set(expected)} <= {
+            "capture_vs_settlement"
+        }
+        text = render_markdown(build_narrative(facts))
+        assert all(f"payment {psp})" in text for psp in expected)
+        chargebacks += len(expected)
+    assert chargebacks  # the generated world has chargebacks to list

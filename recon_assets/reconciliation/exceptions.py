@@ -8,8 +8,13 @@ import json
 from datetime import date
 from typing import Any
 
-from recon_assets.reconciliation.classify import BREAK_FIELDS
-from recon_assets.warehouse import Warehouse
+from recon_assets.money import format_money
+from recon_assets.reconciliation.classify import BREAK_FIELDS, break_id
+from recon_assets.warehouse import Warehouse, plain_records, run_sql
+
+# Listed beside the breaks for information (DESIGN.md section 5), never counted as breaks.
+INFORMATION = "information"
+INFORMATION_CHARGEBACK = "chargeback"
 
 
 class NightNotReconciled(LookupError):
@@ -39,6 +44,45 @@ def night_breaks(warehouse: Warehouse, recon_date: date) -> list[dict[str, Any]]
         row["evidence"] = json.loads(row["evidence"])
         out.append({f: row[f] for f in BREAK_FIELDS})
     return out
+
+
+def chargeback_sentence(row: dict[str, Any]) -> str:
+    return (
+        f"Chargeback of {format_money(row['amount_minor'], row['currency'])} on order "
+        f"{row['order_ref']} ({row['processor']}, payment {row['psp_reference']})."
+    )
+
+
+def night_information(warehouse: Warehouse, recon_date: date, owner: str) -> list[dict[str, Any]]:
+    """Tonight's chargebacks in the shape of a break, class `information`: listed, never
+    counted as breaks (DESIGN.md section 5)."""
+    with warehouse.session() as session:
+        rows = plain_records(run_sql(session, "reporting/chargebacks", {"recon_date": recon_date}))
+    return [
+        {
+            "break_id": "info_" + break_id(INFORMATION_CHARGEBACK, row["psp_reference"])[4:],
+            "check": INFORMATION_CHARGEBACK,
+            "key": row["psp_reference"],
+            "class": INFORMATION,
+            "reason": f"{chargeback_sentence(row)} For information, not a break.",
+            "owner": owner,
+            "first_seen": recon_date.isoformat(),
+            "age_days": 0,
+            "amount_minor": row["amount_minor"],
+            "currency": row["currency"],
+            "evidence": [
+                {
+                    "business_date": recon_date.isoformat(),
+                    "fields": {k: v for k, v in row.items() if k != "business_date"},
+                    "part": "chargeback",
+                    "record_id": row["psp_reference"],
+                    "side": "expected",
+                    "source": "processor_transactions",
+                }
+            ],
+        }
+        for row in rows
+    ]
 
 
 def as_json(breaks: list[dict[str, Any]]) -> str:

@@ -7,6 +7,7 @@ import dagster as dg
 from slack_sdk.errors import SlackClientError
 
 from recon_assets.audit.expiry import rules_expiring
+from recon_assets.history import NightCalendar
 from recon_assets.partitions import daily_partitions
 from recon_assets.reconciliation.assets import RulesResource, night_of
 from recon_assets.reporting.facts import FailedCheck, gather_facts
@@ -64,12 +65,19 @@ def exception_report(
     warehouse: dg.ResourceParam[Warehouse],
     report_files: ReportFiles,
     rules: RulesResource,
+    calendar: NightCalendar,
 ) -> dg.MaterializeResult:
     """The night in plain language: clean in one line, or the breaks that need a person."""
     recon_date = night_of(context)
     loaded = rules.load()
     expiring = tuple((r.id, str(r.expires)) for r in rules_expiring(loaded, recon_date, days=7))
-    facts = gather_facts(warehouse, recon_date, failed_checks_in_run(context))
+    facts = gather_facts(
+        warehouse,
+        recon_date,
+        failed_checks_in_run(context),
+        first_night=calendar.first,
+        next_steps=loaded.next_steps,
+    )
     facts = dataclasses.replace(facts, expiring_rules=expiring)
     narrator, unavailable = narrator_from_env()
     owners = owner_names(loaded) if narrator else frozenset()

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from recon_assets.history import previous_night_reconciled
 from recon_assets.legs import CLASSES, GENUINE_ERROR, KNOWN_ACCEPTED, MAPPING
+from recon_assets.rules import NextSteps
 from recon_assets.sources.catalog import SOURCES
 from recon_assets.warehouse import Warehouse, plain_records, run_sql
 
@@ -29,15 +31,32 @@ class Break:
     amount_minor: int | None
     currency: str | None
     accepted_rule: str | None
+    rule_not_applied: str | None = None
+    next_step: str = ""
 
 
 @dataclass(frozen=True)
 class OrdersTied:
+    """Orders touched tonight in one currency: tied, in flight and needing a person add up."""
+
     currency: str | None
     orders: int
     sale_minor: int
     tied_orders: int
     tied_minor: int
+    in_flight_orders: int = 0
+    needs_a_person_orders: int = 0
+
+
+@dataclass(frozen=True)
+class Chargeback:
+    """A chargeback delivered tonight: information for the report, never a break."""
+
+    psp_reference: str
+    order_ref: str
+    processor: str
+    currency: str
+    amount_minor: int
 
 
 @dataclass(frozen=True)
@@ -56,6 +75,9 @@ class NightFacts:
     resolved: int
     failed_checks: tuple[FailedCheck, ...] = ()
     expiring_rules: tuple[tuple[str, str], ...] = ()  # (rule id, expiry date), soonest first
+    first_night: bool = False  # the retailer's first night: earlier counterparts are unseen
+    history_complete: bool = True  # the night before was reconciled (or this is the first)
+    chargebacks: tuple[Chargeback, ...] = ()
 
     @property
     def needs_a_person(self) -> tuple[Break, ...]:
@@ -65,9 +87,12 @@ class NightFacts:
     def clean(self) -> bool:
         """DESIGN.md section 5: every source delivered, no open genuine_error or mapping break.
 
-        A failed upstream check also means the night cannot be vouched for.
+        A failed upstream check or a night before that was never reconciled also means the
+        night cannot be vouched for.
         """
-        return not (self.missing or self.failed_checks or self.needs_a_person)
+        return self.history_complete and not (
+            self.missing or self.failed_checks or self.needs_a_person
+        )
 
     @property
     def by_class(self) -> dict[str, int]:
@@ -93,11 +118,31 @@ class NightFacts:
     def orders_tied(self) -> int:
         return sum(o.tied_orders for o in self.orders)
 
+    @property
+    def orders_in_flight(self) -> int:
+        return sum(o.in_flight_orders for o in self.orders)
+
+    @property
+    def orders_needing_a_person(self) -> int:
+        return sum(o.needs_a_person_orders for o in self.orders)
+
+    @property
+    def not_accepted_by_rule(self) -> dict[str, int]:
+        """Breaks an accepted rule selected but could not accept (amount moved, or capped)."""
+        counts = Counter(b.rule_not_applied for b in self.breaks if b.rule_not_applied)
+        return dict(sorted(counts.items()))
+
 
 def gather_facts(
-    warehouse: Warehouse, recon_date: date, failed_checks: tuple[FailedCheck, ...] = ()
+    warehouse: Warehouse,
+    recon_date: date,
+    failed_checks: tuple[FailedCheck, ...] = (),
+    *,
+    first_night: date | None = None,
+    next_steps: NextSteps | None = None,
 ) -> NightFacts:
-    """Reads classified_variances, matched_ledger, source_deliveries and break_resolutions."""
+    """Reads classified_variances, matched_ledger, source_deliveries, break_resolutions,
+    tonight's chargebacks and whether the night before was reconciled."""
     with warehouse.session() as session:
 
         def rows(name: str) -> list[dict[str, Any]]:
@@ -105,6 +150,9 @@ def gather_facts(
 
         breaks_rows, orders_rows = rows("breaks"), rows("orders_tied")
         delivery_rows, (resolved,) = rows("deliveries"), rows("resolved")
+        chargeback_rows = rows("chargebacks")
+        is_first = recon_date == first_night
+        history_complete = is_first or previous_night_reconciled(session, recon_date)
     breaks = tuple(
         Break(
             break_id=r["break_id"],
@@ -119,6 +167,8 @@ def gather_facts(
             amount_minor=None if r["amount_minor"] is None else int(r["amount_minor"]),
             currency=r["currency"],
             accepted_rule=r["accepted_rule"],
+            rule_not_applied=r["rule_not_applied"],
+            next_step=next_steps.of(r["check_name"], r["kind"]) if next_steps else "",
         )
         for r in breaks_rows
     )
@@ -129,6 +179,8 @@ def gather_facts(
             int(r["sale_minor"]),
             int(r["tied_orders"]),
             int(r["tied_minor"]),
+            int(r["in_flight_orders"]),
+            int(r["needs_a_person_orders"]),
         )
         for r in orders_rows
     )
@@ -141,4 +193,16 @@ def gather_facts(
         missing=tuple(s.name for s in SOURCES if s.name not in delivered),
         resolved=int(resolved["resolved"]),
         failed_checks=tuple(sorted(set(failed_checks), key=lambda c: (c.asset, c.check))),
+        first_night=is_first,
+        history_complete=history_complete,
+        chargebacks=tuple(
+            Chargeback(
+                r["psp_reference"],
+                r["order_ref"],
+                r["processor"],
+                r["currency"],
+                int(r["amount_minor"]),
+            )
+            for r in chargeback_rows
+        ),
     )

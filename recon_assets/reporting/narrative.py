@@ -7,6 +7,7 @@ key or reason from a source system is never read as markup.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -15,8 +16,8 @@ from typing import Any
 
 from recon_assets.legs import GENUINE_ERROR, KNOWN_ACCEPTED, MAPPING, TIMING
 from recon_assets.money import format_money
-from recon_assets.reconciliation.exceptions import spreadsheet_safe
-from recon_assets.reporting.facts import Break, NightFacts
+from recon_assets.reconciliation.exceptions import chargeback_sentence, spreadsheet_safe
+from recon_assets.reporting.facts import Break, Chargeback, NightFacts
 from recon_assets.reporting.slack import MAX_BLOCKS, MAX_SECTION_CHARS, escape_mrkdwn
 
 # The systems behind the seven sources, as a finance reader names them.
@@ -91,22 +92,66 @@ def expiring_text(facts: NightFacts) -> str:
     return f" Accepted rules expiring soon: {rules}."
 
 
+def orders_split(facts: NightFacts) -> str:
+    """Tied, in flight and needing a person: three counts that add up to the orders."""
+    split = [
+        f"{facts.orders_tied:,} tied end to end ({money_by_currency(facts, tied=True)})",
+        f"{facts.orders_in_flight:,} in flight (timing only)",
+    ]
+    if facts.orders_needing_a_person or not facts.clean:
+        n = facts.orders_needing_a_person
+        split.append(f"{n:,} {'needs' if n == 1 else 'need'} a person")
+    return ", ".join(split)
+
+
+def first_night_text(facts: NightFacts) -> str:
+    return (
+        f"{facts.recon_date} is the first night (RECON_START_DATE): counterparts dated "
+        "before it cannot be seen."
+    )
+
+
+def chargebacks_text(facts: NightFacts) -> str:
+    n = len(facts.chargebacks)
+    money: dict[str, int] = {}
+    for c in facts.chargebacks:
+        money[c.currency] = money.get(c.currency, 0) + c.amount_minor
+    amounts = ", ".join(format_money(v, c) for c, v in sorted(money.items()))
+    return f"For information: {plural(n, 'chargeback')} tonight ({amounts}), not breaks."
+
+
+def chargeback_line(c: Chargeback) -> str:
+    return chargeback_sentence(dataclasses.asdict(c))
+
+
 def clean_line(facts: NightFacts) -> str:
     counts = facts.by_class
     systems = ", ".join(SYSTEM_LABELS[s] for s in facts.delivered)
+    extras = [
+        *([first_night_text(facts)] if facts.first_night else []),
+        *([chargebacks_text(facts)] if facts.chargebacks else []),
+    ]
     return (
-        f"Reconciliation for {facts.recon_date} is clean: {plural(facts.orders_touched, 'order')} "
+        f"Reconciliation for {facts.recon_date} is clean: "
+        f"{plural(facts.orders_touched, 'order')} touched tonight "
         f"({money_by_currency(facts, tied=False)}) checked across {len(facts.delivered)} "
-        f"systems ({systems}), {facts.orders_tied:,} fully tied "
-        f"({money_by_currency(facts, tied=True)}); "
+        f"systems ({systems}): {orders_split(facts)}; "
         f"set aside {class_count(TIMING, counts[TIMING])} and {counts[KNOWN_ACCEPTED]:,} accepted."
+        + "".join(f" {e}" for e in extras)
         + expiring_text(facts)
     )
 
 
 def break_line(b: Break) -> str:
+    """The money first, what differs, what to do next, who, how old, which break."""
+    money = (
+        f"{format_money(b.amount_minor, b.currency)} at stake. "
+        if b.currency and b.amount_minor
+        else ""
+    )
+    step = f" Next: {b.next_step}" if b.next_step else ""
     return (
-        f"{b.reason} Owner: {b.owner}. Age {plural(b.age_days, 'day')}, "
+        f"{money}{b.reason}{step} Owner: {b.owner}. Age {plural(b.age_days, 'day')}, "
         f"{CLASS_LABELS[b.cls][0]}, {b.break_id}."
     )
 
@@ -126,6 +171,9 @@ def break_groups(facts: NightFacts) -> tuple[BreakGroup, ...]:
             what = currency or "no money at stake"
             title = f"Needs a person, {what}: {plural(len(breaks), 'break')}, largest first"
             groups.append(BreakGroup(title, tuple(break_line(b) for b in breaks)))
+    if facts.chargebacks:
+        title = "Chargebacks tonight, for information (not breaks)"
+        groups.append(BreakGroup(title, tuple(chargeback_line(c) for c in facts.chargebacks)))
     return tuple(groups)
 
 
@@ -140,12 +188,21 @@ def build_narrative(facts: NightFacts) -> Narrative:
         problems.append(f"{plural(len(facts.missing), 'source')} did not deliver")
     if facts.failed_checks:
         problems.append(f"{plural(len(facts.failed_checks), 'check')} failed")
+    if not facts.history_complete:
+        problems.append("the night before was not reconciled")
     headline = f"Reconciliation for {facts.recon_date} is not clean: {', '.join(problems)}."
     notices = tuple(
         f"No file from {SYSTEM_LABELS[s]} ({s}) for {facts.recon_date}: its records are not "
         "reconciled, so tonight cannot be called clean."
         for s in facts.missing
     ) + tuple(f"Check {c.check} on {c.asset} failed in this run." for c in facts.failed_checks)
+    if not facts.history_complete:
+        notices += (
+            "The night before was not reconciled, so tonight's matching could not see its "
+            "history: reconcile the missing nights (`recon run` catches up).",
+        )
+    if facts.first_night:
+        notices += (first_night_text(facts),)
     counts = facts.by_class
     new = facts.new_tonight
     summary = [
@@ -153,9 +210,19 @@ def build_narrative(facts: NightFacts) -> Narrative:
         + ", ".join(class_count(c, counts[c]) for c in (GENUINE_ERROR, MAPPING, TIMING))
         + f", {counts[KNOWN_ACCEPTED]:,} accepted; {new:,} new tonight, "
         f"{len(facts.breaks) - new:,} carried over; {facts.resolved:,} resolved tonight.",
-        f"Orders: {facts.orders_tied:,} of {plural(facts.orders_touched, 'order')} tied "
-        f"({money_by_currency(facts, tied=True)}).",
+        f"Orders touched tonight: {facts.orders_touched:,} "
+        f"({money_by_currency(facts, tied=False)}): {orders_split(facts)}.",
     ]
+    if facts.chargebacks:
+        summary.append(chargebacks_text(facts))
+    if facts.not_accepted_by_rule:
+        summary.append(
+            ", ".join(
+                f"{plural(n, 'break')} selected by {rule} but not accepted"
+                for rule, n in facts.not_accepted_by_rule.items()
+            )
+            + " (amount moved outside the rule, or above the policy cap: see each reason)."
+        )
     if facts.accepted_by_rule:
         summary.append(
             ", ".join(f"{n:,} accepted by {rule}" for rule, n in facts.accepted_by_rule.items())

@@ -96,6 +96,13 @@ def exceptions_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _reconcile(tmp_path_factory.mktemp("exceptions"), breaks, _inject_order_id)
 
 
+@pytest.fixture(autouse=True)
+def first_night_is_the_first_generated(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reconciled nights start on FIRST_NIGHT: it is the retailer's first night (after
+    `settings`, which sets the hand-written books' first night)."""
+    monkeypatch.setenv("RECON_START_DATE", FIRST_NIGHT)
+
+
 @pytest.fixture
 def use_db(settings: Settings) -> Callable[[Path], None]:
     """Copies a session's reconciled DuckDB file to this test's RECON_HOME."""

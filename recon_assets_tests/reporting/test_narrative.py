@@ -22,8 +22,8 @@ from recon_assets.sources.catalog import SOURCES
 NIGHT = "2026-04-02"
 ALL_SOURCES = tuple(s.name for s in SOURCES)
 ORDERS = (
-    OrdersTied("BHD", 2, 2500, 1, 1250),
-    OrdersTied("GBP", 40, 123_456, 38, 120_000),
+    OrdersTied("BHD", 2, 2500, 1, 1250, in_flight_orders=1),
+    OrdersTied("GBP", 40, 123_456, 38, 120_000, in_flight_orders=2),
     OrdersTied("JPY", 3, 28_000, 3, 28_000),
 )
 
@@ -74,10 +74,11 @@ def test_clean_night_is_one_line_with_money_per_currency_and_set_aside_counts():
     report = render(facts, build_narrative(facts))
     assert report.clean
     assert report.markdown == (
-        "Reconciliation for 2026-04-02 is clean: 45 orders (BHD 2.500, GBP 1,234.56, JPY 28,000) "
-        "checked across 7 systems (storefront, showroom POS, order management, payment "
-        "processors, processor settlements, 3PL, ledger), 42 fully tied (BHD 1.250, GBP "
-        "1,200.00, JPY 28,000); set aside 2 timing items and 1 accepted.\n"
+        "Reconciliation for 2026-04-02 is clean: 45 orders touched tonight (BHD 2.500, GBP "
+        "1,234.56, JPY 28,000) checked across 7 systems (storefront, showroom POS, order "
+        "management, payment processors, processor settlements, 3PL, ledger): 42 tied end to "
+        "end (BHD 1.250, GBP 1,200.00, JPY 28,000), 3 in flight (timing only); set aside 2 "
+        "timing items and 1 accepted.\n"
     )
     [message] = report.messages
     assert message["blocks"] == [
@@ -117,7 +118,10 @@ def test_exceptions_counts_by_class_new_and_carried_and_accepted_per_rule():
         "1 new tonight, 15 carried over; 4 resolved tonight."
     ) in markdown
     assert "12 accepted by gift-card-orders, 1 accepted by marketplace-fees." in markdown
-    assert "Orders: 42 of 45 orders tied" in markdown
+    assert (
+        "Orders touched tonight: 45 (BHD 2.500, GBP 1,234.56, JPY 28,000): 42 tied end to end "
+        "(BHD 1.250, GBP 1,200.00, JPY 28,000), 3 in flight (timing only), 0 need a person."
+    ) in markdown
     # Timing and accepted breaks are counted, never listed.
     assert brk(3).break_id not in markdown and brk(10).break_id not in markdown
     assert "Owner: ecommerce-ops. Age 1 day, genuine error, brk_0000000000000001." in markdown

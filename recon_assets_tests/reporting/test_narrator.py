@@ -55,7 +55,7 @@ def test_a_faithful_rephrasing_replaces_only_the_opening_line():
 @pytest.mark.parametrize(
     ("reply", "why"),
     [
-        ("3 breaks need a person tonight.", "3"),
+        ("9 breaks need a person tonight.", "9"),
         ("2 breaks need a person; brk_00000000deadbeef is the largest.", "brk_00000000deadbeef"),
         ("2 breaks, GBP 511.70 at stake.", "511.70"),
         ("2 breaks; treasury should look first.", "treasury"),

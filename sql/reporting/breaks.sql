@@ -11,7 +11,8 @@ SELECT
     age_days,
     amount_minor,
     currency,
-    accepted_rule
+    accepted_rule,
+    rule_not_applied
 FROM classified_variances
 WHERE recon_date = $recon_date
 ORDER BY break_id;
