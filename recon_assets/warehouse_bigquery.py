@@ -419,6 +419,7 @@ class BigQueryWarehouse(dg.ConfigurableResource):
             project=settings.bigquery_project,
             dataset=settings.bigquery_dataset,
             location=settings.bigquery_location,
+            api_endpoint=settings.bigquery_api_endpoint,
         )
 
     @contextmanager

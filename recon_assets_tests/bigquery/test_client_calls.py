@@ -264,6 +264,22 @@ def test_build_resources_picks_bigquery_from_the_environment(monkeypatch, settin
     assert warehouse.api_endpoint is None and warehouse.dialect == "bigquery"
 
 
+def test_recon_bq_api_endpoint_sends_every_job_there_with_anonymous_credentials(
+    monkeypatch, settings, standin: StandIn, httpserver
+) -> None:
+    # Google's default credentials are made unreachable: only the endpoint can answer.
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", "/nonexistent/key.json")
+    monkeypatch.setenv("RECON_WAREHOUSE", "bigquery")
+    monkeypatch.setenv("RECON_BQ_PROJECT", PROJECT)
+    monkeypatch.setenv("RECON_BQ_DATASET", DATASET)
+    monkeypatch.setenv("RECON_BQ_API_ENDPOINT", httpserver.url_for("/").rstrip("/"))
+    standin.tables = list(bigquery_ddl())
+    warehouse = build_resources(Settings.from_env())["warehouse"]
+    warehouse.query("SELECT COUNT(*) AS n FROM leg_facts WHERE recon_date = $d", {"d": NIGHT})
+    assert [j.sql for j in standin.queries][-1] == "CALL BQ.ABORT_SESSION()"
+    assert all("Authorization" not in request.headers for request, _ in httpserver.log)
+
+
 @pytest.mark.parametrize("unset", ["RECON_BQ_PROJECT", "RECON_BQ_DATASET"])
 def test_a_missing_bigquery_variable_is_named(monkeypatch, settings, unset: str) -> None:
     monkeypatch.setenv("RECON_WAREHOUSE", "bigquery")
