@@ -458,8 +458,17 @@ class BigQueryWarehouse(dg.ConfigurableResource):
             try:
                 self._create_missing_tables(session)
                 yield session
-            finally:
-                session.close()
+            except BaseException:
+                # The error that brought us here is the one to see; failing to end the
+                # session only leaves it to expire on its own.
+                try:
+                    session.close()
+                except Exception as err:
+                    dg.get_dagster_logger(__name__).warning(
+                        f"could not end BigQuery session {session.session_id}: {err}"
+                    )
+                raise
+            session.close()
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
         with self.session() as session:

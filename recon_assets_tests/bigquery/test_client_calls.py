@@ -9,6 +9,7 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 import pytest
+from google.api_core.exceptions import BadRequest
 
 from recon_assets.reconciliation.matching import KEPT_TABLES, MATCHING_STEPS, run_matching
 from recon_assets.resources import build_resources
@@ -81,6 +82,29 @@ def test_parameters_are_bound_with_their_types_never_formatted(
     }
     assert "WHERE recon_date = @d AND age_days >= @age AND key = @key" in job.sql
     assert "80213" not in job.sql and "2025" not in job.sql
+
+
+def test_a_failing_end_of_session_is_logged_and_never_hides_the_error_before_it(
+    bigquery: BigQueryWarehouse, standin: StandIn, caplog
+) -> None:
+    standin.tables = list(bigquery_ddl())
+    standin.fail(lambda sql: "no_such_table" in sql, "Not found: Table no_such_table")
+    standin.fail(lambda sql: sql == "CALL BQ.ABORT_SESSION()", "Session has expired")
+    with pytest.raises(BadRequest, match="no_such_table"), bigquery.session() as session:
+        session.execute("SELECT 1 FROM leg_facts WHERE recon_date = $d", {"d": NIGHT})
+        session.execute("SELECT * FROM no_such_table")
+    assert [j.sql for j in standin.queries][-1] == "CALL BQ.ABORT_SESSION()"
+    assert "could not end BigQuery session" in caplog.text
+    assert "Session has expired" in caplog.text
+
+
+def test_a_failing_end_of_session_after_success_is_raised(
+    bigquery: BigQueryWarehouse, standin: StandIn
+) -> None:
+    standin.tables = list(bigquery_ddl())
+    standin.fail(lambda sql: sql == "CALL BQ.ABORT_SESSION()", "Session has expired")
+    with pytest.raises(BadRequest, match="Session has expired"):
+        bigquery.query("SELECT 1 AS n FROM leg_facts WHERE recon_date = $d", {"d": NIGHT})
 
 
 def test_a_missing_parameter_fails_before_anything_runs(
