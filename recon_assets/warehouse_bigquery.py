@@ -112,7 +112,7 @@ def bigquery_ddl() -> dict[str, str]:
                 exp.ClusterProperty(expressions=[exp.column(c) for c in CLUSTERING[table]])
             )
         tree.set("properties", exp.Properties(expressions=properties))
-        out[table] = tree.sql(dialect=DIALECT, unsupported_level=ErrorLevel.RAISE)
+        out[table] = tree.sql(dialect=DIALECT, unsupported_level=ErrorLevel.RAISE, comments=False)
     return out
 
 
@@ -173,7 +173,8 @@ def transpile(sql: str) -> BigQueryStatement:
         if isinstance(tree, exp.Insert) and tree.args.get("by_name"):
             # The table's columns as the DDL declares them (the DDL made the table).
             tree = insert_by_name(tree, list(table_columns()[tree.this.name]))
-        out.append(tree.sql(dialect=DIALECT, unsupported_level=ErrorLevel.RAISE))
+        # The DuckDB comments are for readers of sql/; in every BigQuery job they are noise.
+        out.append(tree.sql(dialect=DIALECT, unsupported_level=ErrorLevel.RAISE, comments=False))
     return BigQueryStatement(";\n".join(out), frozenset(names), transaction)
 
 
