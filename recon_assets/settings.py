@@ -62,3 +62,7 @@ class Settings:
             bigquery_api_endpoint=os.environ.get("RECON_BQ_API_ENDPOINT") or None,
         )
 
+
+def warehouse_kinds(*kinds: str) -> set[str]:
+    """An asset's kinds in the Dagster UI: the configured warehouse, then its own."""
+    return {Settings.from_env().warehouse, *kinds}
