@@ -68,24 +68,34 @@ on() { # on WAREHOUSE CMD...: recon on that warehouse, its own home
   fi
 }
 
+capture() { # capture WAREHOUSE FILE CMD...: its output into FILE, its log into the side's log
+  local side=$1 file=$2
+  shift 2
+  on "$side" "$@" >"$file" 2>>"$work/$side.log" || {
+    tail -30 "$work/$side.log" >&2
+    echo "bq-test: recon $1 on $side failed (emulator log: $emulator/bqe.log)" >&2
+    exit 1
+  }
+}
+
 for side in duckdb bigquery; do
   SECONDS=0
-  on "$side" backfill --start "$start" --end "$last" --landing "$work/landing" 2>"$work/$side.log" ||
-    { tail -30 "$work/$side.log" >&2; echo "bq-test: backfill on $side failed" >&2; exit 1; }
+  mkdir -p "$work/out/$side"
+  capture "$side" "$work/$side.backfill" backfill --start "$start" --end "$last" \
+    --landing "$work/landing"
   echo "$side: $days nights in ${SECONDS}s"
   if [ "$side" = bigquery ] && [ -e "$work/$side/recon.duckdb" ]; then
     echo "bq-test: the BigQuery side wrote a DuckDB file" >&2
     exit 1
   fi
-  mkdir -p "$work/out/$side"
-  on "$side" exceptions --date "$last" --format json >"$work/out/$side/exceptions.json"
-  on "$side" report --date "$last" >"$work/out/$side/report.md"
+  capture "$side" "$work/out/$side/exceptions.json" exceptions --date "$last" --format json
+  capture "$side" "$work/out/$side/report.md" report --date "$last"
   for key in $keys; do
-    name=trace-${key//[^A-Za-z0-9_-]/_}
-    COLUMNS=240 on "$side" trace "$key" >"$work/out/$side/$name.txt"
+    name=$work/out/$side/trace-${key//[^A-Za-z0-9_-]/_}
+    COLUMNS=240 capture "$side" "$name.txt" trace "$key"
+    capture "$side" "$name.json" trace "$key" --format json
     # The JSON also says when each run was recorded: wall-clock time, different on any rerun.
-    on "$side" trace "$key" --format json |
-      sed -E 's/("first_recorded_at": )"[^"]*"/\1"(masked)"/' >"$work/out/$side/$name.json"
+    sed -i -E 's/("first_recorded_at": )"[^"]*"/\1"(masked)"/' "$name.json"
   done
 done
 
