@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test dev lint format bench clean
+.PHONY: demo test bq-test dev lint format bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 2 -q
 
+# The same nights on DuckDB and on a local BigQuery emulator (../shared) must agree byte for byte.
+bq-test: $(STAMP)
+	scripts/bq_compare.sh
+
 # The UI uses the instance the `recon` commands record their runs in.
 dev: $(STAMP)
 	mkdir -p $(RECON_HOME)/dagster
@@ -34,4 +38,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/reconcile_bench.py
 
 clean:
-	rm -rf $(VENV) .recon
+	rm -rf $(VENV) .recon .bq-emulator

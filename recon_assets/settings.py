@@ -26,6 +26,8 @@ class Settings:
     bigquery_project: str | None = None
     bigquery_dataset: str | None = None
     bigquery_location: str | None = None
+    # Another endpoint (a local emulator) with anonymous credentials instead of Google's.
+    bigquery_api_endpoint: str | None = None
 
     @property
     def duckdb_path(self) -> Path:
@@ -57,4 +59,10 @@ class Settings:
             bigquery_project=os.environ.get("RECON_BQ_PROJECT") or None,
             bigquery_dataset=os.environ.get("RECON_BQ_DATASET") or None,
             bigquery_location=os.environ.get("RECON_BQ_LOCATION") or None,
+            bigquery_api_endpoint=os.environ.get("RECON_BQ_API_ENDPOINT") or None,
         )
+
+
+def warehouse_kinds(*kinds: str) -> set[str]:
+    """An asset's kinds in the Dagster UI: the configured warehouse, then its own."""
+    return {Settings.from_env().warehouse, *kinds}

@@ -112,7 +112,7 @@ def bigquery_ddl() -> dict[str, str]:
                 exp.ClusterProperty(expressions=[exp.column(c) for c in CLUSTERING[table]])
             )
         tree.set("properties", exp.Properties(expressions=properties))
-        out[table] = tree.sql(dialect=DIALECT, unsupported_level=ErrorLevel.RAISE)
+        out[table] = tree.sql(dialect=DIALECT, unsupported_level=ErrorLevel.RAISE, comments=False)
     return out
 
 
@@ -173,7 +173,8 @@ def transpile(sql: str) -> BigQueryStatement:
         if isinstance(tree, exp.Insert) and tree.args.get("by_name"):
             # The table's columns as the DDL declares them (the DDL made the table).
             tree = insert_by_name(tree, list(table_columns()[tree.this.name]))
-        out.append(tree.sql(dialect=DIALECT, unsupported_level=ErrorLevel.RAISE))
+        # The DuckDB comments are for readers of sql/; in every BigQuery job they are noise.
+        out.append(tree.sql(dialect=DIALECT, unsupported_level=ErrorLevel.RAISE, comments=False))
     return BigQueryStatement(";\n".join(out), frozenset(names), transaction)
 
 
@@ -419,6 +420,7 @@ class BigQueryWarehouse(dg.ConfigurableResource):
             project=settings.bigquery_project,
             dataset=settings.bigquery_dataset,
             location=settings.bigquery_location,
+            api_endpoint=settings.bigquery_api_endpoint,
         )
 
     @contextmanager
@@ -457,8 +459,17 @@ class BigQueryWarehouse(dg.ConfigurableResource):
             try:
                 self._create_missing_tables(session)
                 yield session
-            finally:
-                session.close()
+            except BaseException:
+                # The error that brought us here is the one to see; failing to end the
+                # session only leaves it to expire on its own.
+                try:
+                    session.close()
+                except Exception as err:
+                    dg.get_dagster_logger(__name__).warning(
+                        f"could not end BigQuery session {session.session_id}: {err}"
+                    )
+                raise
+            session.close()
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
         with self.session() as session:

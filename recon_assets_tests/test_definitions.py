@@ -52,3 +52,22 @@ def test_dagster_definitions_validate_cli_passes():
     dagster = [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"]
     completed = subprocess.run(dagster, capture_output=True, text=True, check=False)
     assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_asset_kinds_name_the_configured_warehouse(monkeypatch):
+    # Kinds are fixed when the code location is imported, hence a fresh interpreter each.
+    listing = (
+        "from recon_assets.definitions import all_assets;"
+        "print(sorted({k for a in all_assets for s in a.specs for k in s.kinds}))"
+    )
+    monkeypatch.setenv("RECON_BQ_PROJECT", "acme-finance")
+    monkeypatch.setenv("RECON_BQ_DATASET", "recon")
+    kinds = {}
+    for warehouse in ("duckdb", "bigquery"):
+        monkeypatch.setenv("RECON_WAREHOUSE", warehouse)
+        completed = subprocess.run(
+            [sys.executable, "-c", listing], capture_output=True, text=True, check=True
+        )
+        kinds[warehouse] = completed.stdout
+    assert "'duckdb'" in kinds["duckdb"] and "'bigquery'" not in kinds["duckdb"]
+    assert "'bigquery'" in kinds["bigquery"] and "'duckdb'" not in kinds["bigquery"]

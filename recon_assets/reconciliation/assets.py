@@ -16,7 +16,7 @@ from recon_assets.partitions import daily_partitions
 from recon_assets.reconciliation.classify import classify_night
 from recon_assets.reconciliation.matching import KEPT_TABLES, run_matching
 from recon_assets.rules import Rules, load_rules
-from recon_assets.settings import Settings
+from recon_assets.settings import Settings, warehouse_kinds
 from recon_assets.sources.catalog import SOURCES
 from recon_assets.sql import statements
 from recon_assets.warehouse import Session, Warehouse, plain_records
@@ -115,7 +115,7 @@ def conservation_result(session: Session, recon_date: date) -> dg.AssetCheckResu
     name="matched_ledger",
     group_name=RECONCILIATION_GROUP,
     partitions_def=daily_partitions,
-    kinds={"duckdb", "sql"},
+    kinds=warehouse_kinds("sql"),
     deps=[
         *[dg.AssetDep(spec.name) for spec in SOURCES],
         dg.AssetDep("matched_ledger", partition_mapping=PREVIOUS_NIGHT),
@@ -284,7 +284,7 @@ def classify_and_store(session: Session, rules: Rules, recon_date: date) -> pd.D
     name="classified_variances",
     group_name=RECONCILIATION_GROUP,
     partitions_def=daily_partitions,
-    kinds={"duckdb"},
+    kinds=warehouse_kinds(),
     deps=[
         dg.AssetDep("matched_ledger"),
         dg.AssetDep("classified_variances", partition_mapping=PREVIOUS_NIGHT),

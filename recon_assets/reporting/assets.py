@@ -22,6 +22,7 @@ from recon_assets.reporting.store import (
     stored_report,
 )
 from recon_assets.rules import Rules
+from recon_assets.settings import warehouse_kinds
 from recon_assets.sources.assets import DELIVERED
 from recon_assets.tags import BACKFILL_TAG, DAGSTER_BACKFILL_TAG, REPOST_TAG
 from recon_assets.warehouse import Warehouse
@@ -57,7 +58,7 @@ def owner_names(rules: Rules) -> frozenset[str]:
     name=EXCEPTION_REPORT,
     group_name=REPORTING_GROUP,
     partitions_def=daily_partitions,
-    kinds={"duckdb", "markdown"},
+    kinds=warehouse_kinds("markdown"),
     deps=[dg.AssetDep("matched_ledger"), dg.AssetDep("classified_variances")],
 )
 def exception_report(

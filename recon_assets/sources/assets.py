@@ -8,6 +8,7 @@ import pandera.pandas as pa
 
 from recon_assets.history import Fingerprint
 from recon_assets.partitions import daily_partitions
+from recon_assets.settings import warehouse_kinds
 from recon_assets.sources.catalog import SOURCES, SourceSpec
 from recon_assets.sources.landing import (
     MAX_PROBLEMS,
@@ -68,7 +69,7 @@ def build_source_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         description=spec.description,
         group_name=SOURCES_GROUP,
         partitions_def=daily_partitions,
-        kinds={"duckdb", "csv"},
+        kinds=warehouse_kinds("csv"),
         check_specs=[
             dg.AssetCheckSpec(
                 MATCHES_CANONICAL_SCHEMA,

@@ -62,17 +62,22 @@ class Job:
 
 @dataclass
 class StandIn:
-    """Register result rows with `answer`; read what was sent from `jobs`."""
+    """Register result rows with `answer`, failing queries with `fail`; read `jobs`."""
 
     tables: list[str] = field(default_factory=list)
     jobs: list[Job] = field(default_factory=list)
     answers: list[tuple[Callable[[str], bool], list[dict[str, str]], list[list[Any]]]] = field(
         default_factory=list
     )
+    failures: list[tuple[Callable[[str], bool], str]] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def answer(self, matches: Callable[[str], bool], schema: list[dict[str, str]], rows) -> None:
         self.answers.append((matches, schema, rows))
+
+    def fail(self, matches: Callable[[str], bool], message: str) -> None:
+        """Queries `matches` picks finish with this error, as BigQuery reports a failed job."""
+        self.failures.append((matches, message))
 
     @property
     def queries(self) -> list[Job]:
@@ -83,12 +88,19 @@ class StandIn:
         return [j for j in self.jobs if j.kind == "load"]
 
     def _resource(self, job: Job) -> dict[str, Any]:
+        status: dict[str, Any] = {"state": "DONE"}
+        if job.kind == "query":
+            for matches, message in self.failures:
+                if matches(job.sql):
+                    status["errorResult"] = {"reason": "invalidQuery", "message": message}
+                    status["errors"] = [status["errorResult"]]
+                    break
         return {
             "kind": "bigquery#job",
             "id": f"{PROJECT}:{LOCATION}.{job.job_id}",
             "jobReference": {"projectId": PROJECT, "jobId": job.job_id, "location": LOCATION},
             "configuration": job.configuration,
-            "status": {"state": "DONE"},
+            "status": status,
             "statistics": {"sessionInfo": {"sessionId": job.session_id}},
         }
 

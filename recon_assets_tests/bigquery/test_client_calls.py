@@ -1,25 +1,28 @@
-"""What the real google-cloud-bigquery client sends, against a local HTTP stand-in."""
+"""What the real google-cloud-bigquery client sends, against a local HTTP stand-in.
+
+Only what the emulator of `make bq-test` cannot vouch for stays here: the partition filters
+and clustering clauses sent, job labels, typed parameters, how jobs join one session and
+transaction, and a failing end of session. Results themselves are proven by `make bq-test`.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import dagster as dg
 import numpy as np
 import pandas as pd
 import pytest
+from google.api_core.exceptions import BadRequest
 
 from recon_assets.reconciliation.matching import KEPT_TABLES, MATCHING_STEPS, run_matching
 from recon_assets.resources import build_resources
 from recon_assets.rules import load_rules
 from recon_assets.settings import Settings
-from recon_assets.sources.assets import source_assets
-from recon_assets.sources.catalog import SOURCES, SOURCES_BY_NAME
+from recon_assets.sources.catalog import SOURCES
 from recon_assets.sql import statements
 from recon_assets.warehouse_bigquery import BigQueryWarehouse, bigquery_ddl, transpile
 from recon_assets_tests.bigquery.standin import DATASET, PROJECT, StandIn
-from recon_assets_tests.conftest import write_landing
 
 NIGHT = date(2025, 3, 30)
 RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
@@ -83,6 +86,29 @@ def test_parameters_are_bound_with_their_types_never_formatted(
     assert "80213" not in job.sql and "2025" not in job.sql
 
 
+def test_a_failing_end_of_session_is_logged_and_never_hides_the_error_before_it(
+    bigquery: BigQueryWarehouse, standin: StandIn, caplog
+) -> None:
+    standin.tables = list(bigquery_ddl())
+    standin.fail(lambda sql: "no_such_table" in sql, "Not found: Table no_such_table")
+    standin.fail(lambda sql: sql == "CALL BQ.ABORT_SESSION()", "Session has expired")
+    with pytest.raises(BadRequest, match="no_such_table"), bigquery.session() as session:
+        session.execute("SELECT 1 FROM leg_facts WHERE recon_date = $d", {"d": NIGHT})
+        session.execute("SELECT * FROM no_such_table")
+    assert [j.sql for j in standin.queries][-1] == "CALL BQ.ABORT_SESSION()"
+    assert "could not end BigQuery session" in caplog.text
+    assert "Session has expired" in caplog.text
+
+
+def test_a_failing_end_of_session_after_success_is_raised(
+    bigquery: BigQueryWarehouse, standin: StandIn
+) -> None:
+    standin.tables = list(bigquery_ddl())
+    standin.fail(lambda sql: sql == "CALL BQ.ABORT_SESSION()", "Session has expired")
+    with pytest.raises(BadRequest, match="Session has expired"):
+        bigquery.query("SELECT 1 AS n FROM leg_facts WHERE recon_date = $d", {"d": NIGHT})
+
+
 def test_a_missing_parameter_fails_before_anything_runs(
     bigquery: BigQueryWarehouse, standin: StandIn
 ) -> None:
@@ -90,27 +116,6 @@ def test_a_missing_parameter_fails_before_anything_runs(
     with pytest.raises(KeyError, match="recon_date"), bigquery.session() as session:
         session.query("SELECT * FROM leg_facts WHERE recon_date = $recon_date")
     assert [j.sql for j in standin.queries] == []
-
-
-def test_query_results_come_back_as_duckdb_shaped_frames(
-    bigquery: BigQueryWarehouse, standin: StandIn
-) -> None:
-    standin.tables = list(bigquery_ddl())
-    schema = [
-        {"name": "recon_date", "type": "DATE", "mode": "NULLABLE"},
-        {"name": "n", "type": "INTEGER", "mode": "NULLABLE"},
-        {"name": "key", "type": "STRING", "mode": "NULLABLE"},
-    ]
-    standin.answer(lambda sql: "GROUP BY" in sql, schema, [["2025-03-30", "4", "a"]])
-    frame = bigquery.query(
-        "SELECT recon_date, COUNT(*) AS n, MIN(key) AS key FROM leg_facts "
-        "WHERE recon_date = $d GROUP BY ALL",
-        {"d": NIGHT},
-    )
-    assert frame.to_dict("records") == [
-        {"recon_date": pd.Timestamp("2025-03-30"), "n": 4, "key": "a"}
-    ]
-    assert pd.api.types.is_datetime64_any_dtype(frame["recon_date"])
 
 
 def _orders_frame() -> pd.DataFrame:
@@ -217,38 +222,6 @@ def test_the_matching_sql_runs_inside_bigquery_in_one_session(
     assert carried and {j.parameters["prev_date"] for j in carried} == {("DATE", "0001-01-01")}
 
 
-def test_a_source_asset_stores_its_partition_in_bigquery(
-    bigquery: BigQueryWarehouse, standin: StandIn, settings: Settings
-) -> None:
-    standin.tables = list(bigquery_ddl())
-    frame = _orders_frame()
-    write_landing(settings.landing_dir, "storefront_orders", "2025-03-30", frame.to_dict("records"))
-    spec = SOURCES_BY_NAME["storefront_orders"]
-    schema = [{"name": c, "type": "STRING", "mode": "NULLABLE"} for c in spec.columns]
-    for field in schema:
-        if field["name"] in spec.int_columns:
-            field["type"] = "INTEGER"
-    standin.answer(
-        lambda sql: sql.startswith("SELECT * EXCEPT (business_date) FROM storefront_orders"),
-        schema,
-        frame[list(spec.columns)].astype(str).values.tolist(),
-    )
-    result = dg.materialize(
-        [a for a in source_assets if a.key == dg.AssetKey("storefront_orders")],
-        partition_key="2025-03-30",
-        resources={**build_resources(settings), "warehouse": bigquery},
-    )
-    assert result.success
-    orders, delivery = standin.loads
-    assert orders.frame["event_id"].tolist() == ["e1", "e2"]
-    assert delivery.frame.to_dict("records")[0]["source"] == "storefront_orders"
-    stored = [j for j in standin.queries if "EXCEPT (business_date)" in j.sql]
-    assert stored[0].parameters == {"d": ("STRING", "2025-03-30")}
-    assert "WHERE business_date = @d" in stored[0].sql
-    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
-    assert checks == {"matches_canonical_schema": True, "delivered": True}
-
-
 def test_build_resources_picks_bigquery_from_the_environment(monkeypatch, settings) -> None:
     monkeypatch.setenv("RECON_WAREHOUSE", "bigquery")
     monkeypatch.setenv("RECON_BQ_PROJECT", "acme-finance")
@@ -262,6 +235,8 @@ def test_build_resources_picks_bigquery_from_the_environment(monkeypatch, settin
         "europe-west2",
     )
     assert warehouse.api_endpoint is None and warehouse.dialect == "bigquery"
+    monkeypatch.setenv("RECON_BQ_API_ENDPOINT", "http://127.0.0.1:9050")
+    assert build_resources(Settings.from_env())["warehouse"].api_endpoint == "http://127.0.0.1:9050"
 
 
 @pytest.mark.parametrize("unset", ["RECON_BQ_PROJECT", "RECON_BQ_DATASET"])

@@ -29,8 +29,13 @@ def duckdb_leftovers(tree: exp.Expression) -> list[str]:
     return found
 
 
+def comments(bigquery_sql: str) -> list[str]:
+    return [c for token in sqlglot.tokenize(bigquery_sql, read="bigquery") for c in token.comments]
+
+
 def assert_bigquery(duckdb_sql: str) -> list[exp.Expression]:
     sql, names, _ = transpile(duckdb_sql)
+    assert comments(sql) == [], sql
     trees = sqlglot.parse(sql, read="bigquery", error_level=ErrorLevel.RAISE)
     assert trees and all(t is not None for t in trees)
     for tree in trees:
@@ -78,6 +83,7 @@ def test_pruning_check_tells_a_constant_filter_from_a_join() -> None:
 
 @pytest.mark.parametrize("table", sorted(table_columns()))
 def test_every_table_is_partitioned_by_date_and_clustered_by_its_key(table: str) -> None:
+    assert comments(bigquery_ddl()[table]) == []
     create = sqlglot.parse_one(bigquery_ddl()[table], read="bigquery")
     assert isinstance(create, exp.Create) and create.args.get("exists")
     partition = create.find(exp.PartitionedByProperty)
@@ -117,6 +123,14 @@ def test_order_by_all_orders_by_every_output_column_nulls_last_as_duckdb() -> No
 def test_order_by_all_over_star_is_refused_rather_than_guessed() -> None:
     with pytest.raises(ValueError, match="ORDER BY ALL"):
         transpile("SELECT * FROM leg_facts WHERE recon_date = $d ORDER BY ALL")
+
+
+def test_comments_are_left_out_even_where_they_name_parameters() -> None:
+    duckdb_sql = (
+        "-- up to $recon_date\nSELECT 1 AS n /* $key */ FROM leg_facts WHERE recon_date = $d"
+    )
+    assert comments(duckdb_sql)  # the check sees comments when there are some
+    assert transpile(duckdb_sql).sql == "SELECT 1 AS n FROM leg_facts WHERE recon_date = @d"
 
 
 def test_transaction_statements_are_bigquerys() -> None:
