@@ -1,59 +1,67 @@
 """Canonical source schemas (DESIGN.md section 4) as pandera DataFrameModels.
 
 Landing files are parsed into these types first (see `landing.py`), so the models check
-typed values: key uniqueness, allowed values, signs, ISO-4217 currencies, offsets on
-timestamps and the settlement identity net = gross - fee.
+typed values, column by column with vectorised checks: key uniqueness, allowed values, signs,
+ISO-4217 currencies, offsets on timestamps, no hidden characters and the settlement identity
+net = gross - fee.
 """
 
 from __future__ import annotations
-
-import re
-from datetime import date, datetime
 
 import pandas as pd
 import pandera.extensions as extensions
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from recon_assets.money import is_currency
+from recon_assets.money import iso_currencies
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$")
+# ASCII digits only: `\d` would let other scripts' digits through.
+_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_TIMESTAMP = _DATE + r"[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})"
+# Control characters (C0, DEL, C1), bidi controls and zero-width characters: they hide or
+# reorder what a person reads in a key, the report or Slack. Written so that both Python's `re`
+# (object columns) and RE2 (Arrow strings) read the same class.
+HIDDEN_CHARACTERS = (
+    "[\\x00-\\x1f\\x7f-\\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
+)
 
 
-@extensions.register_check_method(check_type="element_wise")
-def iso_currency(value: str) -> bool:
-    return isinstance(value, str) and is_currency(value)
+@extensions.register_check_method(check_type="vectorized")
+def plain_text(series: pd.Series) -> pd.Series:
+    """No control, bidi or zero-width character anywhere in the value (empty is fine)."""
+    return ~series.str.contains(HIDDEN_CHARACTERS, regex=True).fillna(False).astype(bool)
 
 
-@extensions.register_check_method(check_type="element_wise")
-def timestamp_with_offset(value: str) -> bool:
+@extensions.register_check_method(check_type="vectorized")
+def iso_currency(series: pd.Series) -> pd.Series:
+    return series.isin(iso_currencies())
+
+
+@extensions.register_check_method(check_type="vectorized")
+def timestamp_with_offset(series: pd.Series) -> pd.Series:
     """ISO-8601 with an explicit offset: the offset is evidence and must not be guessed."""
-    if not isinstance(value, str) or not _TIMESTAMP.match(value):
-        return False
-    try:
-        return datetime.fromisoformat(value).utcoffset() is not None
-    except ValueError:
-        return False
+    shaped = series.str.fullmatch(_TIMESTAMP).fillna(False).astype(bool)
+    parsed = pd.to_datetime(series.where(shaped), format="ISO8601", utc=True, errors="coerce")
+    return shaped & parsed.notna()
 
 
-@extensions.register_check_method(check_type="element_wise")
-def iso_date(value: str) -> bool:
-    if not isinstance(value, str) or not _DATE.match(value):
-        return False
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
+@extensions.register_check_method(check_type="vectorized")
+def iso_date(series: pd.Series) -> pd.Series:
+    shaped = series.str.fullmatch(_DATE).fillna(False).astype(bool)
+    parsed = pd.to_datetime(series.where(shaped), format="%Y-%m-%d", errors="coerce")
+    return shaped & parsed.notna()
 
 
 def _key() -> pa.Field:
-    return pa.Field(unique=True, str_length={"min_value": 1})
+    return pa.Field(unique=True, str_length={"min_value": 1}, plain_text=())
 
 
 def _text() -> pa.Field:
-    return pa.Field(str_length={"min_value": 1})
+    return pa.Field(str_length={"min_value": 1}, plain_text=())
+
+
+def _optional_text() -> pa.Field:
+    return pa.Field(nullable=True, plain_text=())
 
 
 def _minor(**kwargs) -> pa.Field:
@@ -63,7 +71,7 @@ def _minor(**kwargs) -> pa.Field:
 class _Canonical(pa.DataFrameModel):
     class Config:
         strict = False  # extra columns are ignored by contract
-        coerce = False  # landing.py has already parsed every value with a precise error
+        coerce = False  # landing.py has already typed every value with a precise error
 
 
 class StorefrontOrders(_Canonical):
@@ -87,7 +95,7 @@ class PosTransactions(_Canonical):
     amount_minor: Series[int] = _minor()
     units: Series[int] = _minor()
     tender: Series[str] = pa.Field(isin=["card", "cash", "gift_card"])
-    psp_reference: Series[str] = pa.Field(nullable=True)
+    psp_reference: Series[str] = _optional_text()
     fulfilment: Series[str] = pa.Field(isin=["carry_out", "ship"])
 
     @pa.dataframe_check(error="a card transaction needs its psp_reference")
@@ -134,8 +142,8 @@ class Shipments(_Canonical):
     shipment_id: Series[str] = _key()
     order_ref: Series[str] = _text()
     shipped_ts: Series[str] = pa.Field(timestamp_with_offset=())
-    carrier: Series[str] = pa.Field(nullable=True)
-    tracking: Series[str] = pa.Field(nullable=True)
+    carrier: Series[str] = _optional_text()
+    tracking: Series[str] = _optional_text()
     units: Series[int] = _minor()
 
 
@@ -147,4 +155,4 @@ class LedgerEntries(_Canonical):
     currency: Series[str] = pa.Field(iso_currency=())
     debit_minor: Series[int] = _minor()
     credit_minor: Series[int] = _minor()
-    memo: Series[str] = pa.Field(nullable=True)
+    memo: Series[str] = _optional_text()
