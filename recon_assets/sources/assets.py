@@ -7,12 +7,12 @@ import pandera.pandas as pa
 from recon_assets.partitions import daily_partitions
 from recon_assets.sources.catalog import SOURCES, SourceSpec
 from recon_assets.sources.landing import (
-    TEXT,
     LandingError,
     LandingSource,
     Problem,
     schema_problems,
 )
+from recon_assets.sources.schemas import TEXT
 from recon_assets.warehouse import Warehouse
 
 # Check names.
@@ -40,7 +40,7 @@ def problems_table(problems: list[Problem]) -> dg.TableMetadataValue:
 
 def schema_check_result(spec: SourceSpec, stored: pd.DataFrame) -> dg.AssetCheckResult:
     """Runs the pandera model on the partition as stored; failure cases become metadata."""
-    # As the reader gives them: Arrow strings keep the checks vectorised.
+    # Typed as the reader types them (the model checks Arrow strings).
     text = {c: TEXT for c in spec.columns if c not in spec.int_columns}
     try:
         spec.model.validate(stored.astype(text), lazy=True)

@@ -29,10 +29,9 @@ import pyarrow.parquet as pq
 from recon_assets.money import iso_currencies
 from recon_assets.sources.catalog import SOURCES_BY_NAME, SourceSpec
 from recon_assets.sources.currencies import CURRENCIES_FILE, allowed_currencies
+from recon_assets.sources.schemas import TEXT
 
 MAX_PROBLEMS = 50
-# Text columns are Arrow-backed strings: vectorised checks, no Python object per cell.
-TEXT = pd.StringDtype("pyarrow")
 
 # Pandera check names, said the way a person fixing the file needs to hear them.
 _CHECK_MESSAGES = {
@@ -223,14 +222,18 @@ def _csv_header(path: Path, name: str) -> list[str]:
     return [c.strip() for c in next(csv.reader(io.StringIO(text, newline="")))]
 
 
-def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str, width: int) -> None:
-    """Every field as text into table `raw`, in file order; a malformed row is refused."""
+def _csv_source(path: Path, width: int) -> str:
+    """DuckDB's reader of the file: every field as text, a malformed row rejected."""
     columns = ", ".join(f"c{i}: 'VARCHAR'" for i in range(width))
-    con.execute(
-        f"CREATE TABLE raw AS SELECT * FROM read_csv({_literal(str(path))}, header = true, "
-        f"columns = {{{columns}}}, auto_detect = false, delim = ',', quote = '\"', "
-        "escape = '\"', strict_mode = true, null_padding = false, store_rejects = true)"
+    return (
+        f"read_csv({_literal(str(path))}, header = true, columns = {{{columns}}}, "
+        "auto_detect = false, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
+        "null_padding = false, store_rejects = true)"
     )
+
+
+def _rejected_rows(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> None:
+    """Refuses the file if the reader rejected a row (field count, encoding)."""
     [(total,)] = con.execute("SELECT count(*) FROM reject_errors").fetchall()
     if not total:
         return
@@ -278,54 +281,58 @@ def _integer_sql(ref: str, type_: str) -> tuple[str, str]:
     return f"CASE WHEN {whole} THEN TRY_CAST({text} AS BIGINT) END", f"NOT {whole}"
 
 
-def _typed_frame(
-    con: duckdb.DuckDBPyConnection, spec: SourceSpec, refs: Mapping[str, str]
-) -> tuple[pd.DataFrame, list[tuple[int, str, str, str]], int]:
-    """The canonical columns typed in SQL, and the values that are no int64 (first 50, count)."""
-    types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE raw)").fetchall())
-    selected, bad = [], []
-    for position, column in enumerate(spec.columns):
+def _typed(
+    con: duckdb.DuckDBPyConnection, spec: SourceSpec, refs: Mapping[str, str], source: str
+) -> tuple[pyarrow.Table, dict[str, tuple[str, str, str]]]:
+    """The canonical columns typed in SQL in one scan, in file order; an integer column holds
+    NULL where the value is no int64. Also, per integer column: (column, value, not whole)."""
+    described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+    types = {row[0]: row[1] for row in described}
+    selected, integers = [], {}
+    for column in spec.columns:
         ref = _quoted(refs[column])
-        type_ = types[refs[column]]
         if column in spec.int_columns:
-            value, not_whole = _integer_sql(ref, type_)
-            message = f"CASE WHEN {not_whole} THEN '{_NOT_INTEGER}' ELSE '{_TOO_LARGE}' END"
-            bad.append(
-                f"SELECT rowid AS row, {position} AS position, {_literal(column)} AS col, "
-                f"coalesce(CAST({ref} AS VARCHAR), '') AS value, {message} AS message "
-                f"FROM raw WHERE ({value}) IS NULL"
-            )
+            value, not_whole = _integer_sql(ref, types[refs[column]])
+            integers[column] = (ref, value, not_whole)
         elif column in spec.optional_columns:
-            text = _text_sql(ref, type_)
+            text = _text_sql(ref, types[refs[column]])
             value = f"CASE WHEN NOT regexp_full_match(coalesce({text}, ''), '\\s*') THEN {text} END"
         else:
-            value = f"coalesce({_text_sql(ref, type_)}, '')"
+            value = f"coalesce({_text_sql(ref, types[refs[column]])}, '')"
         selected.append(f"{value} AS {_quoted(column)}")
-    problems: list[tuple[int, str, str, str]] = []
-    total = 0
-    if bad:
-        found = f"({' UNION ALL '.join(bad)})"
-        [(total,)] = con.execute(f"SELECT count(*) FROM {found}").fetchall()
-        if total:
-            problems = con.execute(
-                f"SELECT row, col, value, message FROM {found} ORDER BY row, position "
-                f"LIMIT {MAX_PROBLEMS}"
-            ).fetchall()
-    if problems:
-        return pd.DataFrame(), problems, total
-    # DuckDB scans a table in insertion order, so row i of the frame is row i of the file.
-    table = pyarrow.table(con.sql(f"SELECT {', '.join(selected)} FROM raw"))
-    text_types = {pyarrow.string(): TEXT, pyarrow.large_string(): TEXT}
-    return table.to_pandas(types_mapper=text_types.get), [], 0
+    return pyarrow.table(con.sql(f"SELECT {', '.join(selected)} FROM {source}")), integers
+
+
+def _integer_problems(
+    con: duckdb.DuckDBPyConnection, source: str, integers: Mapping[str, tuple[str, str, str]]
+) -> tuple[list[tuple[int, str, str, str]], int]:
+    """(row, column, value, message) of the first 50 values that are no int64, and the count.
+
+    Only run when there are some: the file is read again into a table, whose rowid is the
+    row's position in the file.
+    """
+    con.execute(f"CREATE TABLE raw AS SELECT * FROM {source}")
+    found = " UNION ALL ".join(
+        f"SELECT rowid AS row, {position} AS position, {_literal(column)} AS col, "
+        f"coalesce(CAST({ref} AS VARCHAR), '') AS value, "
+        f"CASE WHEN {not_whole} THEN '{_NOT_INTEGER}' ELSE '{_TOO_LARGE}' END AS message "
+        f"FROM raw WHERE ({value}) IS NULL"
+        for position, (column, (ref, value, not_whole)) in enumerate(integers.items())
+    )
+    rows = con.execute(
+        f"SELECT row, col, value, message, count(*) OVER () FROM ({found}) "
+        f"ORDER BY row, position LIMIT {MAX_PROBLEMS}"
+    ).fetchall()
+    return [row[:4] for row in rows], rows[0][4]
 
 
 def _total_problems(
-    con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, spec: SourceSpec, name: str
+    con: duckdb.DuckDBPyConnection, typed: pyarrow.Table, spec: SourceSpec, name: str
 ) -> list[Problem]:
     """A money column whose total in one currency does not fit in an int64 (summed exactly)."""
-    if not spec.money_columns or frame.empty:
+    if not spec.money_columns or not typed.num_rows:
         return []
-    con.register("typed", frame)
+    con.register("typed", typed)
     sums = " UNION ALL ".join(
         f"SELECT {_literal(c)} AS col, {i} AS position, currency, sum({_quoted(c)}) AS total "
         "FROM typed GROUP BY currency"
@@ -364,21 +371,17 @@ def parse_landing_file(
         problems = _header_problems(header, spec, name)
         if problems:
             raise LandingError(path, problems)
+        source = (
+            f"read_parquet({_literal(str(path))})" if parquet else _csv_source(path, len(header))
+        )
         try:
-            if parquet:
-                con.execute(
-                    f"CREATE TABLE raw AS SELECT * FROM read_parquet({_literal(str(path))})"
-                )
-            else:
-                _load_csv(con, path, name, len(header))
+            typed, integers = _typed(con, spec, refs, source)
         except duckdb.Error as err:
             message = str(err).splitlines()[0]
-            raise LandingError(
-                path, [Problem(name, "", "", "", f"cannot be read: {message}")]
-            ) from err
-
-        frame, bad, total = _typed_frame(con, spec, refs)
-        [(rows,)] = con.execute("SELECT count(*) FROM raw").fetchall()
+            problem = Problem(name, "", "", "", f"cannot be read: {message}")
+            raise LandingError(path, [problem]) from err
+        if not parquet:
+            _rejected_rows(con, path, name)
         label = (lambda i: f"row {i + 1}") if parquet else None
 
         def row_label(index: object) -> str:
@@ -386,12 +389,15 @@ def parse_landing_file(
             if not isinstance(index, int | float) or pd.isna(index):
                 return "whole file"
             if label is None:
-                label = _CsvLines(path).label(rows)
+                label = _CsvLines(path).label(typed.num_rows)
             return label(int(index))
 
-        if bad:
+        if any(typed[c].null_count for c in integers):
+            bad, total = _integer_problems(con, source, integers)
             problems = [Problem(name, row_label(r), c, v, m) for r, c, v, m in bad]
             raise LandingError(path, problems, total)
+        text_types = {pyarrow.string(): TEXT, pyarrow.large_string(): TEXT}
+        frame = typed.to_pandas(types_mapper=text_types.get)
         schema = spec.schema
         if currencies is not None and currencies != iso_currencies():
             allowed = pa.Check(lambda s: s.isin(currencies), name="allowed_currency")
@@ -401,8 +407,9 @@ def parse_landing_file(
             schema.validate(frame, lazy=True)
         except pa.errors.SchemaErrors as err:
             problems, total = schema_problems(err.failure_cases, spec, name, row_label)
-            raise LandingError(path, problems, total) from err
-        problems = _total_problems(con, frame, spec, name)
+            # Not chained: pandera's message lists every failure case, megabytes in a big file.
+            raise LandingError(path, problems, total) from None
+        problems = _total_problems(con, typed, spec, name)
         if problems:
             raise LandingError(path, problems)
     return frame
