@@ -23,11 +23,14 @@ from recon_assets.sources.landing import parse_landing_file
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 GEN_BIG = CHECKOUT.parent / "shared" / "bench" / "gen_big.py"
-# Each Parquet file rewritten as CSV beside it, by DuckDB, in a child process.
+# Each Parquet file rewritten as CSV beside it, by DuckDB, in a child process; instants in UTC
+# with a full offset, as the landing contract wants them.
 TO_CSV = """
 import sys, duckdb, pathlib
+duckdb.sql("SET TimeZone = 'UTC'")
 for p in pathlib.Path(sys.argv[1]).glob("*/*.parquet"):
-    duckdb.sql(f"COPY (SELECT * FROM '{p}') TO '{p.with_suffix('.csv')}' (HEADER)")
+    duckdb.sql(f"COPY (SELECT * FROM '{p}') TO '{p.with_suffix('.csv')}' "
+               "(HEADER, TIMESTAMPFORMAT '%Y-%m-%dT%H:%M:%S.%f+00:00')")
 """
 
 
