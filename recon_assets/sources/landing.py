@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 from recon_assets.money import iso_currencies
 from recon_assets.sources.catalog import SOURCES_BY_NAME, SourceSpec
 from recon_assets.sources.currencies import CURRENCIES_FILE, allowed_currencies
-from recon_assets.sources.schemas import TEXT
+from recon_assets.sources.schemas import HIDDEN_CHARACTERS, TEXT
 
 MAX_PROBLEMS = 50
 
@@ -97,7 +97,9 @@ class Problem:
                 *([f"column {self.column}"] * bool(self.column)),
             ]
         )
-        shown = f" {self.value!r}" if self.value != "" else ""
+        # Hidden characters are shown escaped, so the message cannot be spoofed by them.
+        value = re.sub(HIDDEN_CHARACTERS, lambda m: f"\\u{ord(m.group()):04x}", repr(self.value))
+        shown = f" {value}" if self.value != "" else ""
         return f"{where}:{shown} {self.message}"
 
 
@@ -339,8 +341,8 @@ def _total_problems(
         for i, c in enumerate(spec.money_columns)
     )
     overflowing = con.execute(
-        f"SELECT col, currency FROM ({sums}) WHERE total NOT BETWEEN -(2::HUGEINT ** 63) "
-        "AND 2::HUGEINT ** 63 - 1 ORDER BY position, currency"
+        f"SELECT col, currency FROM ({sums}) WHERE total NOT BETWEEN {-(2**63)} AND {2**63 - 1} "
+        "ORDER BY position, currency"
     ).fetchall()
     return [
         Problem(name, "", c, "", f"adds up beyond the 64-bit integer range in {currency}")
