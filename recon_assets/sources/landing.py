@@ -369,7 +369,7 @@ def parse_landing_file(
             refs = dict(zip(header, header, strict=True))
         else:
             header = _csv_header(path, name)
-            refs = {c: f"c{i}" for i, c in reversed(list(enumerate(header)))}
+            refs = {c: f"c{i}" for i, c in enumerate(header)}
         problems = _header_problems(header, spec, name)
         if problems:
             raise LandingError(path, problems)
