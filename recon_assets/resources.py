@@ -23,7 +23,9 @@ def build_warehouse(settings: Settings) -> Warehouse:
 
 def build_resources(settings: Settings, landing_dir: str | None = None) -> dict[str, Any]:
     return {
-        "landing": LandingSource(landing_dir=landing_dir or str(settings.landing_dir)),
+        "landing": LandingSource(
+            landing_dir=landing_dir or str(settings.landing_dir), rules_dir=str(settings.rules_dir)
+        ),
         "warehouse": build_warehouse(settings),
         "rules": rules_resource(settings),
         "calendar": NightCalendar(first_night=settings.start_date),

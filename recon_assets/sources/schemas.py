@@ -1,59 +1,74 @@
 """Canonical source schemas (DESIGN.md section 4) as pandera DataFrameModels.
 
 Landing files are parsed into these types first (see `landing.py`), so the models check
-typed values: key uniqueness, allowed values, signs, ISO-4217 currencies, offsets on
-timestamps and the settlement identity net = gross - fee.
+typed values, column by column with vectorised checks: key uniqueness, allowed values, signs,
+ISO-4217 currencies, offsets on timestamps, no hidden characters and the settlement identity
+net = gross - fee.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime
+from typing import Annotated
 
 import pandas as pd
 import pandera.extensions as extensions
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from recon_assets.money import is_currency
+from recon_assets.money import iso_currencies
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$")
+# Text columns are Arrow-backed strings: checks run vectorised in Arrow, and the type is
+# checked once per column rather than per value as for `str`.
+TEXT = pd.StringDtype("pyarrow")
+Text = Annotated[pd.StringDtype, "pyarrow", pd.NA]
+
+# ASCII digits only: `\d` would let other scripts' digits through.
+_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_TIMESTAMP = _DATE + r"[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})"
+# Control characters (C0, DEL, C1), bidi controls and zero-width characters: they hide or
+# reorder what a person reads in a key, the report or Slack. Written so that both Python's `re`
+# (object columns) and RE2 (Arrow strings) read the same class.
+HIDDEN_CHARACTERS = (
+    "[\\x00-\\x1f\\x7f-\\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
+)
 
 
-@extensions.register_check_method(check_type="element_wise")
-def iso_currency(value: str) -> bool:
-    return isinstance(value, str) and is_currency(value)
+@extensions.register_check_method(check_type="vectorized")
+def plain_text(series: pd.Series) -> pd.Series:
+    """No control, bidi or zero-width character anywhere in the value (empty is fine)."""
+    return ~series.str.contains(HIDDEN_CHARACTERS, regex=True).fillna(False).astype(bool)
 
 
-@extensions.register_check_method(check_type="element_wise")
-def timestamp_with_offset(value: str) -> bool:
+@extensions.register_check_method(check_type="vectorized")
+def iso_currency(series: pd.Series) -> pd.Series:
+    return series.isin(iso_currencies())
+
+
+@extensions.register_check_method(check_type="vectorized")
+def timestamp_with_offset(series: pd.Series) -> pd.Series:
     """ISO-8601 with an explicit offset: the offset is evidence and must not be guessed."""
-    if not isinstance(value, str) or not _TIMESTAMP.match(value):
-        return False
-    try:
-        return datetime.fromisoformat(value).utcoffset() is not None
-    except ValueError:
-        return False
+    shaped = series.str.fullmatch(_TIMESTAMP).fillna(False).astype(bool)
+    parsed = pd.to_datetime(series.where(shaped), format="ISO8601", utc=True, errors="coerce")
+    return shaped & parsed.notna()
 
 
-@extensions.register_check_method(check_type="element_wise")
-def iso_date(value: str) -> bool:
-    if not isinstance(value, str) or not _DATE.match(value):
-        return False
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
+@extensions.register_check_method(check_type="vectorized")
+def iso_date(series: pd.Series) -> pd.Series:
+    shaped = series.str.fullmatch(_DATE).fillna(False).astype(bool)
+    parsed = pd.to_datetime(series.where(shaped), format="%Y-%m-%d", errors="coerce")
+    return shaped & parsed.notna()
 
 
 def _key() -> pa.Field:
-    return pa.Field(unique=True, str_length={"min_value": 1})
+    return pa.Field(unique=True, str_length={"min_value": 1}, plain_text=())
 
 
 def _text() -> pa.Field:
-    return pa.Field(str_length={"min_value": 1})
+    return pa.Field(str_length={"min_value": 1}, plain_text=())
+
+
+def _optional_text() -> pa.Field:
+    return pa.Field(nullable=True, plain_text=())
 
 
 def _minor(**kwargs) -> pa.Field:
@@ -63,32 +78,32 @@ def _minor(**kwargs) -> pa.Field:
 class _Canonical(pa.DataFrameModel):
     class Config:
         strict = False  # extra columns are ignored by contract
-        coerce = False  # landing.py has already parsed every value with a precise error
+        coerce = False  # landing.py has already typed every value with a precise error
 
 
 class StorefrontOrders(_Canonical):
-    event_id: Series[str] = _key()
-    order_id: Series[str] = _text()
-    event_type: Series[str] = pa.Field(isin=["order", "refund", "cancel"])
-    event_ts: Series[str] = pa.Field(timestamp_with_offset=())
-    currency: Series[str] = pa.Field(iso_currency=())
+    event_id: Series[Text] = _key()
+    order_id: Series[Text] = _text()
+    event_type: Series[Text] = pa.Field(isin=["order", "refund", "cancel"])
+    event_ts: Series[Text] = pa.Field(timestamp_with_offset=())
+    currency: Series[Text] = pa.Field(iso_currency=())
     amount_minor: Series[int] = _minor()
     units: Series[int] = _minor()
-    payment_method: Series[str] = pa.Field(isin=["card", "paypal", "gift_card", "other"])
+    payment_method: Series[Text] = pa.Field(isin=["card", "paypal", "gift_card", "other"])
 
 
 class PosTransactions(_Canonical):
-    txn_id: Series[str] = _key()
-    store_id: Series[str] = _text()
-    order_id: Series[str] = _text()
-    txn_type: Series[str] = pa.Field(isin=["sale", "refund"])
-    event_ts: Series[str] = pa.Field(timestamp_with_offset=())
-    currency: Series[str] = pa.Field(iso_currency=())
+    txn_id: Series[Text] = _key()
+    store_id: Series[Text] = _text()
+    order_id: Series[Text] = _text()
+    txn_type: Series[Text] = pa.Field(isin=["sale", "refund"])
+    event_ts: Series[Text] = pa.Field(timestamp_with_offset=())
+    currency: Series[Text] = pa.Field(iso_currency=())
     amount_minor: Series[int] = _minor()
     units: Series[int] = _minor()
-    tender: Series[str] = pa.Field(isin=["card", "cash", "gift_card"])
-    psp_reference: Series[str] = pa.Field(nullable=True)
-    fulfilment: Series[str] = pa.Field(isin=["carry_out", "ship"])
+    tender: Series[Text] = pa.Field(isin=["card", "cash", "gift_card"])
+    psp_reference: Series[Text] = _optional_text()
+    fulfilment: Series[Text] = pa.Field(isin=["carry_out", "ship"])
 
     @pa.dataframe_check(error="a card transaction needs its psp_reference")
     def card_has_psp_reference(cls, df: pd.DataFrame) -> Series[bool]:
@@ -96,31 +111,31 @@ class PosTransactions(_Canonical):
 
 
 class OmsOrders(_Canonical):
-    order_id: Series[str] = _key()
-    channel: Series[str] = pa.Field(isin=["web", "pos"])
-    created_ts: Series[str] = pa.Field(timestamp_with_offset=())
-    currency: Series[str] = pa.Field(iso_currency=())
+    order_id: Series[Text] = _key()
+    channel: Series[Text] = pa.Field(isin=["web", "pos"])
+    created_ts: Series[Text] = pa.Field(timestamp_with_offset=())
+    currency: Series[Text] = pa.Field(iso_currency=())
     amount_minor: Series[int] = _minor()
     units: Series[int] = _minor()
 
 
 class ProcessorTransactions(_Canonical):
-    psp_reference: Series[str] = _key()
-    order_ref: Series[str] = _text()
-    processor: Series[str] = _text()
-    txn_type: Series[str] = pa.Field(isin=["capture", "refund", "chargeback"])
-    event_ts: Series[str] = pa.Field(timestamp_with_offset=())
-    currency: Series[str] = pa.Field(iso_currency=())
+    psp_reference: Series[Text] = _key()
+    order_ref: Series[Text] = _text()
+    processor: Series[Text] = _text()
+    txn_type: Series[Text] = pa.Field(isin=["capture", "refund", "chargeback"])
+    event_ts: Series[Text] = pa.Field(timestamp_with_offset=())
+    currency: Series[Text] = pa.Field(iso_currency=())
     amount_minor: Series[int] = _minor()
     fee_minor: Series[int] = _minor()
 
 
 class ProcessorSettlements(_Canonical):
-    settlement_line_id: Series[str] = _key()
-    psp_reference: Series[str] = _text()
-    payout_id: Series[str] = _text()
-    settled_date: Series[str] = pa.Field(iso_date=())
-    currency: Series[str] = pa.Field(iso_currency=())
+    settlement_line_id: Series[Text] = _key()
+    psp_reference: Series[Text] = _text()
+    payout_id: Series[Text] = _text()
+    settled_date: Series[Text] = pa.Field(iso_date=())
+    currency: Series[Text] = pa.Field(iso_currency=())
     gross_minor: Series[int]
     fee_minor: Series[int] = _minor()
     net_minor: Series[int]
@@ -131,20 +146,20 @@ class ProcessorSettlements(_Canonical):
 
 
 class Shipments(_Canonical):
-    shipment_id: Series[str] = _key()
-    order_ref: Series[str] = _text()
-    shipped_ts: Series[str] = pa.Field(timestamp_with_offset=())
-    carrier: Series[str] = pa.Field(nullable=True)
-    tracking: Series[str] = pa.Field(nullable=True)
+    shipment_id: Series[Text] = _key()
+    order_ref: Series[Text] = _text()
+    shipped_ts: Series[Text] = pa.Field(timestamp_with_offset=())
+    carrier: Series[Text] = _optional_text()
+    tracking: Series[Text] = _optional_text()
     units: Series[int] = _minor()
 
 
 class LedgerEntries(_Canonical):
-    entry_id: Series[str] = _key()
-    posting_date: Series[str] = pa.Field(iso_date=())
-    account: Series[str] = _text()
-    reference: Series[str] = _text()
-    currency: Series[str] = pa.Field(iso_currency=())
+    entry_id: Series[Text] = _key()
+    posting_date: Series[Text] = pa.Field(iso_date=())
+    account: Series[Text] = _text()
+    reference: Series[Text] = _text()
+    currency: Series[Text] = pa.Field(iso_currency=())
     debit_minor: Series[int] = _minor()
     credit_minor: Series[int] = _minor()
-    memo: Series[str] = pa.Field(nullable=True)
+    memo: Series[Text] = _optional_text()
