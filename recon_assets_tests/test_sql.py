@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 import sqlglot
 
 from recon_assets.sql import sql_files, statements
+from recon_assets.warehouse import DuckDBWarehouse
 
 
 @pytest.mark.parametrize("name", sql_files())
@@ -22,3 +24,18 @@ def test_file_transpiles_and_parses_as_bigquery(name):
 def test_parameters_are_bound_not_formatted():
     [sql] = statements("reconciliation/universe", "bigquery")
     assert "@recon_date" in sql and "@window_start" in sql
+
+
+def test_a_store_made_before_the_newer_columns_gains_them(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(
+        "CREATE TABLE source_deliveries (business_date DATE NOT NULL, source VARCHAR NOT NULL, "
+        "delivered BOOLEAN NOT NULL, file_name VARCHAR, row_count BIGINT NOT NULL)"
+    )
+    con.close()
+    with DuckDBWarehouse(database=str(path)).session() as session:
+        columns = session.query("DESCRIBE source_deliveries")["column_name"].tolist()
+        breaks = session.query("DESCRIBE classified_variances")["column_name"].tolist()
+    assert columns[-3:] == ["file_sha256", "file_size", "file_mtime_ns"]
+    assert breaks[-1] == "rule_not_applied"

@@ -107,3 +107,8 @@ CREATE TABLE IF NOT EXISTS classified_variances_history (
     accepted_rule VARCHAR,
     rule_not_applied VARCHAR
 );
+
+-- Columns added since the first release: a store made before them gains them (DuckDB; a
+-- BigQuery dataset made before them needs the same ALTER TABLE once, see docs/bigquery.md).
+ALTER TABLE classified_variances ADD COLUMN IF NOT EXISTS rule_not_applied VARCHAR;
+ALTER TABLE classified_variances_history ADD COLUMN IF NOT EXISTS rule_not_applied VARCHAR;

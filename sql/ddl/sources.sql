@@ -95,3 +95,9 @@ CREATE TABLE IF NOT EXISTS source_deliveries (
     file_size BIGINT,
     file_mtime_ns BIGINT
 );
+
+-- Columns added since the first release: a store made before them gains them (DuckDB; a
+-- BigQuery dataset made before them needs the same ALTER TABLE once, see docs/bigquery.md).
+ALTER TABLE source_deliveries ADD COLUMN IF NOT EXISTS file_sha256 VARCHAR;
+ALTER TABLE source_deliveries ADD COLUMN IF NOT EXISTS file_size BIGINT;
+ALTER TABLE source_deliveries ADD COLUMN IF NOT EXISTS file_mtime_ns BIGINT;
