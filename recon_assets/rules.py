@@ -149,6 +149,11 @@ class AcceptedRule(_Strict):
     amount_minor: AmountBounds | None = None
     record: dict[Text, str | int] | None = None
 
+    @property
+    def is_pattern(self) -> bool:
+        """A rule for every break like one, rather than for one break."""
+        return self.break_id is None and self.key is None
+
 
 class NextSteps(_Strict):
     """What to do next about a break, in the retailer's words: per check, a `default` and
@@ -278,6 +283,11 @@ def load_rules(rules_dir: Path) -> Rules:
         for rule in load_yaml_model(path, AcceptedFile).rules:
             if rule.id in files:
                 raise RulesError(f"{path}: rule id {rule.id!r} is also in {files[rule.id]}")
+            if rule.is_pattern and rule.amount_minor is None:
+                raise RulesError(
+                    f"{path}: rule {rule.id!r} accepts a pattern of breaks without an amount "
+                    "bound: add amount_minor: {max: ...} (and its currency)"
+                )
             files[rule.id] = str(path)
             accepted.append(rule)
     return Rules(

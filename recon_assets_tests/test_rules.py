@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from recon_assets.legs import LEGS, MAPPING_KINDS
 from recon_assets.reconciliation.classify import rule_matches
 from recon_assets.rules import AcceptedRule, RulesError, load_rules
 from recon_assets.settings import PROJECT_ROOT
@@ -94,3 +95,30 @@ RECORDS = [{"source": "storefront_orders", "fields": {"payment_method": "gift_ca
 def test_accepted_rule_selectors(selectors, matches):
     rule = AcceptedRule(id="r", reason="why", owner="me", **selectors)
     assert rule_matches(rule, BREAK, RECORDS, date(2026, 5, 4)) is matches
+
+
+def test_a_pattern_rule_without_an_amount_bound_is_refused(rules_dir):
+    path = rules_dir / "accepted" / "parcels.yaml"
+    path.write_text(
+        "rules:\n  - id: parcels\n    reason: r\n    owner: o\n    check: sale_vs_shipment\n"
+    )
+    with pytest.raises(RulesError, match="rule 'parcels' accepts a pattern of breaks without"):
+        load_rules(rules_dir)
+    path.write_text(path.read_text() + "    currency: GBP\n    amount_minor: {max: 2500}\n")
+    assert load_rules(rules_dir).accepted[0].amount_minor.max == 2500
+
+
+def test_next_steps_name_a_default_for_every_check(rules_dir):
+    rules = load_rules(rules_dir)
+    for leg in LEGS:
+        for part in leg.parts:
+            kinds = {part.missing_kind, part.orphan_kind, part.differs_kind, *MAPPING_KINDS}
+            assert all(rules.next_steps.of(leg.check, kind) for kind in kinds)
+    path = rules_dir / "next_steps.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "  payout_vs_bank:\n    default:", "  payout_vs_bank:\n    usually:"
+        )
+    )
+    with pytest.raises(RulesError, match="checks without a default next step: payout_vs_bank"):
+        load_rules(rules_dir)
