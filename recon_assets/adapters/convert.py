@@ -15,6 +15,11 @@ Writer semantics
 - A key is only ever merged within the file of its business date: if a re-export moves a
   record to another date, the copy in the old date's file is left alone (past nights must
   stay reproducible); remove it by hand if that happens.
+- Quiet days are delivered days: for each source it feeds, the export covers the business
+  dates from that source's first record to its last (in the retailer's zone; per source, as a
+  payout can settle after the last payment of the export); each of them without activity gets
+  a header-only file ("delivered, nothing happened") unless it has a file already. Without it
+  such a day would read as "not delivered".
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import csv
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 from rich.table import Table
@@ -32,7 +38,7 @@ from recon_assets.adapters.registry import adapter_for
 from recon_assets.money import format_money
 from recon_assets.settings import DEFAULT_TIMEZONE
 from recon_assets.sources.catalog import SOURCES_BY_NAME
-from recon_assets.sources.landing import write_landing_file
+from recon_assets.sources.landing import landing_path, write_landing_file
 
 
 @dataclass
@@ -50,6 +56,8 @@ class Summary:
     input_path: Path
     lines: list[SummaryLine]
     files: list[Path]
+    covered: tuple[str, str] | None = None  # first and last business date of the export
+    quiet_files: list[Path] = field(default_factory=list)  # header-only: nothing happened
 
     @property
     def rows(self) -> int:
@@ -85,7 +93,26 @@ def convert(
         _merge_file(Path(landing_dir), source, day, new)
         for (source, day), new in sorted(grouped.items())
     ]
-    return Summary(format, path, _summarise(rows), files)
+    quiet = [
+        write_landing_file(Path(landing_dir), source, day, [])
+        for source in adapter.sources
+        for day in _days(_covered([r for r in rows if r.source == source]))
+        if (source, day) not in grouped and landing_path(Path(landing_dir), source, day) is None
+    ]
+    return Summary(format, path, _summarise(rows), files, _covered(rows), sorted(quiet))
+
+
+def _covered(rows: list[Row]) -> tuple[str, str] | None:
+    """The first and last business date of the rows: what the export covers."""
+    days = sorted({row.business_date for row in rows})
+    return (days[0], days[-1]) if days else None
+
+
+def _days(covered: tuple[str, str] | None) -> list[str]:
+    if covered is None:
+        return []
+    first, last = (date.fromisoformat(d) for d in covered)
+    return [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
 
 
 def _group(path: Path, rows: Iterable[Row]) -> dict[tuple[str, str], dict[str, dict]]:
@@ -160,9 +187,15 @@ def _summarise(rows: Iterable[Row]) -> list[SummaryLine]:
 
 def render_summary(summary: Summary) -> Table:
     """What `recon convert` prints: rows and money per source, day and currency."""
+    period = (
+        f"covers {summary.covered[0]} to {summary.covered[1]}"
+        if summary.covered
+        else "covers no business date"
+    )
+    quiet = f", {len(summary.quiet_files)} quiet (header-only)" if summary.quiet_files else ""
     table = Table(
-        title=f"{summary.format}: {summary.input_path.name} -> {summary.rows} rows, "
-        f"{len(summary.files)} landing file(s)"
+        title=f"{summary.format}: {summary.input_path.name} {period} -> {summary.rows} rows, "
+        f"{len(summary.files)} landing file(s){quiet}"
     )
     for name in ("source", "date", "currency", "rows", "money"):
         table.add_column(name, justify="right" if name == "rows" else "left")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,34 @@ def test_sources_glob_resolves_files(tmp_path):
     (feed,) = load_sources(path)
     assert [p.name for p in feed.files(tmp_path / "exports")] == ["a.csv", "b.csv"]
     assert (feed.timezone, feed.sources, feed.line) == ("Europe/London", ("ledger_entries",), 2)
+
+
+def test_quiet_days_of_an_export_are_delivered_as_header_only_files(samples, tmp_path):
+    """A day the export covers with no activity for a source is 'delivered, nothing
+    happened', not 'not delivered'; a file another export already wrote is left alone."""
+    sample = samples / "stripe_balance_change_itemized.sample.csv"
+    (tmp_path / "processor_transactions").mkdir()
+    summary = convert("stripe-balance-change", sample, tmp_path)
+    days = {s.business_date for s in summary.lines}
+    assert summary.covered == (min(days), max(days))
+    for source in ("processor_transactions", "processor_settlements"):
+        active_days = {s.business_date for s in summary.lines if s.source == source}
+        first, last = min(active_days), max(active_days)
+        for i in range((date.fromisoformat(last) - date.fromisoformat(first)).days + 1):
+            day = (date.fromisoformat(first) + timedelta(days=i)).isoformat()
+            path = tmp_path / source / f"{day}.csv"
+            assert path.exists(), (source, day)
+            active = any(s.source == source and s.business_date == day for s in summary.lines)
+            header_only = path.read_text().count("\n") == 1
+            assert header_only != active and (path in summary.quiet_files) == header_only
+    assert summary.quiet_files  # the sample has days without settlements
+    console = Console(width=200, record=True)
+    console.print(render_summary(summary))
+    printed = " ".join(console.export_text().split())
+    assert f"covers {min(days)} to {max(days)}" in printed
+    assert f"{len(summary.quiet_files)} quiet (header-only)" in printed
+    # Converting again writes no quiet file over an existing one, and blanks none with rows.
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*.csv")}
+    again = convert("stripe-balance-change", sample, tmp_path)
+    assert again.quiet_files == []
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*.csv")} == before
