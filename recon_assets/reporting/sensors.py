@@ -27,8 +27,26 @@ def failure_text(night: str | None, step: str, error: str, run_url: str) -> str:
     )
 
 
+def failed_blocking_check(context: dg.RunFailureSensorContext) -> tuple[str, str] | None:
+    """The first check of the run that failed with its own words (e.g. the night before was
+    not reconciled): what a blocking check's failure is really about."""
+    records = context.instance.get_records_for_run(
+        context.dagster_run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ).records
+    for record in records:
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        if not evaluation.passed and evaluation.blocking and evaluation.description:
+            where = f"{evaluation.asset_key.to_user_string()}.{evaluation.check_name}"
+            return where, evaluation.description
+    return None
+
+
 def describe_failure(context: dg.RunFailureSensorContext) -> tuple[str, str]:
-    """The first failed step and its error, else the run's own failure message."""
+    """A failed check's own words, else the first failed step and its error, else the run's
+    own failure message."""
+    checked = failed_blocking_check(context)
+    if checked is not None:
+        return checked
     for event in context.get_step_failure_events():
         step = event.step_key or "an unnamed step"
         data = event.event_specific_data

@@ -9,7 +9,7 @@ import dagster as dg
 import pytest
 from dagster._core.test_utils import freeze_time
 
-from recon_assets.definitions import defs
+from recon_assets.definitions import all_assets, defs
 from recon_assets.reporting.assets import EXCEPTION_REPORT
 from recon_assets.reporting.sensors import (
     FAILURE_ALERT_SENSOR,
@@ -127,3 +127,22 @@ def test_alerting_is_wired_into_the_code_location():
     assert repo.has_sensor_def(REPORT_DEADLINE_SENSOR)
     [check] = report_deadline_checks
     assert repo.asset_graph.get_check_spec(next(iter(check.check_keys)))
+
+
+def test_a_night_without_its_history_alerts_with_the_missing_night(settings, instance, slack):
+    """As the schedule would run it: the night before was never reconciled."""
+    night = "2026-03-21"  # FIRST_NIGHT is the retailer's first night, never reconciled here
+    result = dg.materialize(
+        all_assets,
+        partition_key=night,
+        resources=build_resources(Settings.from_env()),
+        instance=instance,
+        raise_on_error=False,
+    )
+    assert not result.success
+    _evaluate(result, instance, slack_resource_from_env("#finance-recon"))
+    [post] = slack.posts
+    assert post.body["text"].startswith(
+        f"The reconciliation for {night} failed at matched_ledger.history_is_complete: "
+        f"{FIRST_NIGHT} was not reconciled, so {night} cannot see its history"
+    )
