@@ -49,7 +49,8 @@ def failed_checks_in_run(context: dg.AssetExecutionContext, night: str) -> tuple
     return tuple(
         FailedCheck(e.asset_key.to_user_string(), e.check_name)
         for e in evaluations
-        if not e.passed and e.check_name != DELIVERED and e.partition == night
+        # A check without partitions vouches for the whole run, so for this night too.
+        if not e.passed and e.check_name != DELIVERED and e.partition in (night, None)
     )
 
 
