@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -16,6 +16,8 @@ from recon_assets.reporting.sensors import (
     FAILURE_ALERT_SENSOR,
     REPORT_DEADLINE_SENSOR,
     failure_text,
+    missed_deadline_text,
+    night_due,
     reconciliation_failure_alert,
 )
 from recon_assets.reporting.slack import SlackResource, slack_resource_from_env
@@ -130,3 +132,19 @@ def test_alerting_is_wired_into_the_code_location():
     assert repo.has_sensor_def(REPORT_DEADLINE_SENSOR)
     check = DEADLINE_CHECK
     assert repo.asset_graph.get_check_spec(next(iter(check.check_keys)))
+
+
+@pytest.mark.parametrize(
+    ("now", "due"),
+    [
+        ("2026-04-03T06:59", "2026-04-01"),  # 2026-04-02 is not due until 07:00
+        ("2026-04-03T07:00", "2026-04-02"),
+        ("2026-03-21T07:00", None),  # 2026-03-20 is before the first night
+    ],
+)
+def test_the_late_report_alert_names_the_night_due(now, due):
+    first = date(2026, 3, 21)
+    found = night_due(datetime.fromisoformat(now), first)
+    assert (found.isoformat() if found else None) == due
+    if found:
+        assert missed_deadline_text(found) == f"No reconciliation report for {due} by 07:00."
