@@ -69,7 +69,8 @@ def materialize_range(
     (or over `selection` only); raises on failure."""
     if landing_dir:
         settings = dataclasses.replace(settings, landing_dir=Path(landing_dir))
-    job = build_definitions(settings).resolve_job_def(NIGHTLY_JOB)
+    definitions = build_definitions(settings)
+    job = definitions.resolve_job_def(NIGHTLY_JOB)
     if first == last:
         partition_tags = {PARTITION_NAME_TAG: first}
     else:
@@ -80,7 +81,14 @@ def materialize_range(
     return job.execute_in_process(
         instance=instance,
         tags={**(tags or {}), **partition_tags},
-        asset_selection=[dg.AssetKey(name) for name in selection] if selection else None,
+        # Selection syntax as `dg.materialize` takes it, e.g. "*classified_variances".
+        asset_selection=list(
+            dg.AssetSelection.from_coercible(list(selection)).resolve(
+                definitions.resolve_asset_graph()
+            )
+        )
+        if selection
+        else None,
         run_config=QUIET_CONSOLE,
         raise_on_error=True,
     )

@@ -271,6 +271,8 @@ def test_report_mentions_accepted_rules_about_to_expire(
         "    reason: the OMS export runs late on Sundays\n"
         "    owner: ecommerce-ops\n"
         "    check: sale_vs_oms\n"
+        "    currency: GBP\n"
+        "    amount_minor: {max: 5000}\n"
         f"    expires: {date.fromisoformat(FIRST_NIGHT) + timedelta(days=3)}\n"
     )
     monkeypatch.setenv("RECON_RULES_DIR", str(rules_dir))
