@@ -25,10 +25,11 @@ test: $(STAMP)
 bq-test: $(STAMP)
 	scripts/bq_compare.sh
 
-# The UI uses the instance the `recon` commands record their runs in.
+# The UI uses the instance the `recon` commands record their runs in. `exec` makes dagster
+# the shell's process, so Ctrl-C and SIGTERM reach it and it stops its webserver and daemon.
 dev: $(STAMP)
 	mkdir -p $(RECON_HOME)/dagster
-	DAGSTER_HOME=$(abspath $(RECON_HOME))/dagster $(BIN)/dagster dev -w workspace.yaml
+	DAGSTER_HOME=$(abspath $(RECON_HOME))/dagster exec $(BIN)/dagster dev -w workspace.yaml
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .

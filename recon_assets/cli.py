@@ -34,7 +34,7 @@ from recon_assets.reporting.cli import print_slack_view, report
 from recon_assets.resources import build_resources
 from recon_assets.rules import load_rules
 from recon_assets.runner import history_plan, materialize_nights, nights
-from recon_assets.settings import Settings
+from recon_assets.settings import Settings, store_start_date
 from recon_assets.tags import REPOST_TAG
 
 app = typer.Typer(
@@ -248,6 +248,8 @@ def demo(
     start = yesterday - timedelta(days=days - 1)
     # The sample retailer's history starts with the demo: its first night is the first one.
     settings = dataclasses.replace(Settings.from_env(), start_date=start.isoformat())
+    # Kept in RECON_HOME, so `make dev` afterwards starts its partitions there too.
+    store_start_date(settings.home, settings.start_date)
     summary = generate_retailer(
         settings.landing_dir, start, days, orders_per_day, seed, timezone=settings.timezone
     )

@@ -1,35 +1,65 @@
-"""The recon_assets code location: assets, checks, schedule and resources."""
+"""The recon_assets code location: assets, checks, job, schedule, sensors and resources, all
+built from one Settings value (partitions start at its first night, in its time zone)."""
 
 from __future__ import annotations
 
+import warnings
+
 import dagster as dg
 
-from recon_assets.jobs import nightly_reconciliation, nightly_schedule
-from recon_assets.reconciliation.assets import classified_variances, matched_ledger
-from recon_assets.reporting.assets import reporting_assets
-from recon_assets.reporting.sensors import report_deadline_checks, reporting_sensors
+from recon_assets.jobs import build_nightly_job, build_nightly_schedule
+from recon_assets.partitions import build_daily_partitions
+from recon_assets.reconciliation.assets import build_classified_variances, build_matched_ledger
+from recon_assets.reporting.assets import EXCEPTION_REPORT, build_reporting_assets
+from recon_assets.reporting.sensors import build_reporting_sensors
 from recon_assets.resources import build_resources
+from recon_assets.rules import load_rules
 from recon_assets.settings import Settings
-from recon_assets.sources.assets import source_assets
+from recon_assets.sources.assets import build_source_assets
 
-all_assets: list[dg.AssetsDefinition] = [
-    *source_assets,
-    matched_ledger,
-    classified_variances,
-    *reporting_assets,
-]
-all_asset_checks: list[dg.AssetChecksDefinition] = []
+
+def build_assets(settings: Settings) -> list[dg.AssetsDefinition]:
+    """Every asset, partitioned from the settings' first night, owned per rules/owners.yaml."""
+    partitions = build_daily_partitions(settings)
+    kind = settings.warehouse
+    # Partitioned checks and single-run backfills are preview/beta in 1.13 but are what the
+    # UI needs (checks per night, one run per backfill); their warnings would fill every log.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        assets = [
+            *build_source_assets(partitions, kind),
+            build_matched_ledger(partitions, kind),
+            build_classified_variances(partitions, kind),
+            *build_reporting_assets(partitions, kind),
+        ]
+    owners = load_rules(settings.rules_dir).owners
+    return [
+        asset.map_asset_specs(
+            lambda spec: spec.replace_attributes(
+                owners=[f"team:{owners.of_asset(spec.key.to_user_string())}"]
+            )
+        )
+        for asset in assets
+    ]
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
+    assets = build_assets(settings)
+    report = next(a for a in assets if a.key == dg.AssetKey(EXCEPTION_REPORT))
+    partitions = build_daily_partitions(settings)
+    deadline_checks, sensors = build_reporting_sensors(
+        report, settings.timezone, partitions.start.date()
+    )
+    job = build_nightly_job(partitions, deadline_checks)
     return dg.Definitions(
-        assets=all_assets,
+        assets=assets,
         # The deadline check reads the wall clock, so it is evaluated by its sensor, never as
-        # part of a night's run (the runner materialises all_assets + all_asset_checks).
-        asset_checks=[*all_asset_checks, *report_deadline_checks],
-        jobs=[nightly_reconciliation],
-        schedules=[nightly_schedule],
-        sensors=reporting_sensors,
+        # part of a night's run (the job leaves it out).
+        asset_checks=deadline_checks,
+        jobs=[job],
+        schedules=[build_nightly_schedule(job, settings.schedule_running)],
+        sensors=sensors,
         resources=build_resources(settings),
         # One writer at a time: the embedded DuckDB file takes a single writing process.
         executor=dg.in_process_executor,

@@ -4,18 +4,32 @@ from __future__ import annotations
 
 import dagster as dg
 
-from recon_assets.partitions import daily_partitions
-from recon_assets.reporting.sensors import report_deadline_checks
+NIGHTLY_JOB = "nightly_reconciliation"
 
-nightly_reconciliation = dg.define_asset_job(
-    "nightly_reconciliation",
-    # The 07:00 deadline check reads the wall clock: its sensor runs it, never a night's run.
-    selection=dg.AssetSelection.all() - dg.AssetSelection.checks(*report_deadline_checks),
-    partitions_def=daily_partitions,
-    description="Loads, matches, classifies and reports one business date.",
-)
 
-# A daily partition closes at midnight local time; the schedule fires two hours later.
-nightly_schedule = dg.build_schedule_from_partitioned_job(
-    nightly_reconciliation, hour_of_day=2, minute_of_hour=0
-)
+def build_nightly_job(
+    partitions_def: dg.PartitionsDefinition, deadline_checks: list[dg.AssetChecksDefinition]
+) -> dg.UnresolvedAssetJobDefinition:
+    return dg.define_asset_job(
+        NIGHTLY_JOB,
+        # The 07:00 deadline check reads the wall clock: its sensor runs it, never a night's run.
+        selection=dg.AssetSelection.all() - dg.AssetSelection.checks(*deadline_checks),
+        partitions_def=partitions_def,
+        description="Loads every system's files for the night, matches them, classifies the "
+        "breaks and reports them.",
+    )
+
+
+def build_nightly_schedule(
+    job: dg.UnresolvedAssetJobDefinition, running: bool
+) -> dg.ScheduleDefinition:
+    # A daily partition closes at midnight local time; the schedule fires two hours later.
+    return dg.build_schedule_from_partitioned_job(
+        job,
+        hour_of_day=2,
+        minute_of_hour=0,
+        description="Reconciles yesterday's business date at 02:00 local time, every night.",
+        default_status=(
+            dg.DefaultScheduleStatus.RUNNING if running else dg.DefaultScheduleStatus.STOPPED
+        ),
+    )

@@ -85,9 +85,15 @@ class Owners(_Strict):
         default_factory=dict
     )
 
+    # The team that owns each Dagster asset (shown as `team:<name>`), else the default.
+    assets: dict[str, Text] = Field(default_factory=dict)
+
     def owner(self, check: str, klass: str) -> str:
         per_check = self.checks.get(check, {})
         return per_check.get(klass) or per_check.get("default") or self.default
+
+    def of_asset(self, asset: str) -> str:
+        return self.assets.get(asset, self.default)
 
 
 class AmountBounds(_Strict):

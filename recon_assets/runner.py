@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
-from rich.progress import Progress
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    PARTITION_NAME_TAG,
+)
+from rich.progress import Progress, SpinnerColumn, TextColumn
 
-from recon_assets.definitions import all_asset_checks, all_assets
+from recon_assets.definitions import build_definitions
 from recon_assets.history import nights_to_reconcile
-from recon_assets.resources import build_resources, build_warehouse
+from recon_assets.jobs import NIGHTLY_JOB
+from recon_assets.resources import build_warehouse
 from recon_assets.settings import Settings
 from recon_assets.tags import BACKFILL_TAG
 
@@ -37,6 +44,56 @@ def nights(start: date, end: date) -> list[str]:
     return [(start + timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
 
 
+def contiguous(dates: Iterable[str]) -> list[tuple[str, str]]:
+    """Sorted nights as runs of consecutive dates: (first, last) of each."""
+    spans: list[list[date]] = []
+    for night in sorted(date.fromisoformat(d) for d in dates):
+        if spans and night - spans[-1][1] == timedelta(days=1):
+            spans[-1][1] = night
+        else:
+            spans.append([night, night])
+    return [(a.isoformat(), b.isoformat()) for a, b in spans]
+
+
+def materialize_range(
+    settings: Settings,
+    first: str,
+    last: str,
+    *,
+    instance: dg.DagsterInstance,
+    landing_dir: str | None = None,
+    tags: dict[str, str] | None = None,
+    selection: Sequence[str] | None = None,
+) -> dg.ExecuteInProcessResult:
+    """One run of the `nightly_reconciliation` job over the nights first..last, in date order
+    (or over `selection` only); raises on failure."""
+    if landing_dir:
+        settings = dataclasses.replace(settings, landing_dir=Path(landing_dir))
+    definitions = build_definitions(settings)
+    job = definitions.resolve_job_def(NIGHTLY_JOB)
+    if first == last:
+        partition_tags = {PARTITION_NAME_TAG: first}
+    else:
+        partition_tags = {
+            ASSET_PARTITION_RANGE_START_TAG: first,
+            ASSET_PARTITION_RANGE_END_TAG: last,
+        }
+    return job.execute_in_process(
+        instance=instance,
+        tags={**(tags or {}), **partition_tags},
+        # Selection syntax as `dg.materialize` takes it, e.g. "*classified_variances".
+        asset_selection=list(
+            dg.AssetSelection.from_coercible(list(selection)).resolve(
+                definitions.resolve_asset_graph()
+            )
+        )
+        if selection
+        else None,
+        run_config=QUIET_CONSOLE,
+        raise_on_error=True,
+    )
+
+
 def materialize_night(
     settings: Settings,
     business_date: str,
@@ -45,17 +102,16 @@ def materialize_night(
     landing_dir: str | None = None,
     tags: dict[str, str] | None = None,
     selection: Sequence[str] | None = None,
-) -> dg.ExecuteInJobResult:
+) -> dg.ExecuteInProcessResult:
     """Materialise the graph (or `selection`) for one business date; raises on failure."""
-    return dg.materialize(
-        [*all_assets, *all_asset_checks],
-        partition_key=business_date,
-        resources=build_resources(settings, landing_dir=landing_dir),
+    return materialize_range(
+        settings,
+        business_date,
+        business_date,
         instance=instance,
+        landing_dir=landing_dir,
         tags=tags,
-        selection=list(selection) if selection else None,
-        run_config=QUIET_CONSOLE,
-        raise_on_error=True,
+        selection=selection,
     )
 
 
@@ -68,30 +124,33 @@ def materialize_nights(
     selection: Sequence[str] | None = None,
     tags: dict[str, str] | None = None,
     catch_up: Sequence[str] = (),
-) -> list[dg.ExecuteInJobResult]:
-    """Nights in date order: each night reads the open breaks the night before left.
+) -> list[dg.ExecuteInProcessResult]:
+    """Nights in date order, one run per span of consecutive nights: each night reads the
+    open breaks the night before left.
 
     `catch_up`: earlier nights reconciled first, as a backfill (they never post to Slack).
     """
-    plan = [(night, True) for night in catch_up] + [(night, backfill) for night in dates]
+    plan = [(span, True) for span in contiguous(catch_up)] + [
+        (span, backfill) for span in contiguous(dates)
+    ]
     instance = dagster_instance(settings)
     results = []
-    with Progress(transient=True) as progress:
-        task = progress.add_task("Reconciling", total=len(plan))
-        for night, quiet in plan:
-            verb = "Catching up" if night in catch_up else "Reconciling"
-            progress.update(task, description=f"{verb} {night}")
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), transient=True) as progress:
+        for (first, last), quiet in plan:
+            verb = "Catching up" if first in catch_up else "Reconciling"
+            task = progress.add_task(f"{verb} {first}" + (f" to {last}" if last != first else ""))
             results.append(
-                materialize_night(
+                materialize_range(
                     settings,
-                    night,
+                    first,
+                    last,
                     instance=instance,
                     landing_dir=landing_dir,
                     tags={**(tags or {}), **({BACKFILL_TAG: "true"} if quiet else {})},
                     selection=selection,
                 )
             )
-            progress.advance(task)
+            progress.remove_task(task)
     return results
 
 

@@ -11,6 +11,9 @@ PACKAGE_ROOT = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_ROOT.parent
 WAREHOUSES = ("duckdb", "bigquery")
 DEFAULT_TIMEZONE = "Europe/London"
+DEFAULT_START_DATE = "2024-01-01"
+# `recon demo` writes its first night here, so `make dev` shows its nights from the first.
+START_DATE_FILE = "start_date"
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,8 @@ class Settings:
     warehouse: str
     start_date: str
     slack_channel: str | None
+    # RECON_SCHEDULE=stopped: the nightly schedule waits for someone to start it in the UI.
+    schedule_running: bool = True
     # RECON_WAREHOUSE=bigquery only (docs/bigquery.md); the warehouse says which are missing.
     bigquery_project: str | None = None
     bigquery_dataset: str | None = None
@@ -54,8 +59,9 @@ class Settings:
             rules_dir=Path(os.environ.get("RECON_RULES_DIR", str(PROJECT_ROOT / "rules"))),
             timezone=timezone,
             warehouse=warehouse,
-            start_date=os.environ.get("RECON_START_DATE", "2024-01-01"),
+            start_date=os.environ.get("RECON_START_DATE") or stored_start_date(home),
             slack_channel=os.environ.get("RECON_SLACK_CHANNEL") or None,
+            schedule_running=os.environ.get("RECON_SCHEDULE", "running").lower() != "stopped",
             bigquery_project=os.environ.get("RECON_BQ_PROJECT") or None,
             bigquery_dataset=os.environ.get("RECON_BQ_DATASET") or None,
             bigquery_location=os.environ.get("RECON_BQ_LOCATION") or None,
@@ -63,6 +69,12 @@ class Settings:
         )
 
 
-def warehouse_kinds(*kinds: str) -> set[str]:
-    """An asset's kinds in the Dagster UI: the configured warehouse, then its own."""
-    return {Settings.from_env().warehouse, *kinds}
+def stored_start_date(home: Path) -> str:
+    """The first night `recon demo` wrote into RECON_HOME, else the default."""
+    path = home / START_DATE_FILE
+    return path.read_text(encoding="utf-8").strip() if path.is_file() else DEFAULT_START_DATE
+
+
+def store_start_date(home: Path, first_night: str) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    (home / START_DATE_FILE).write_text(first_night + "\n", encoding="utf-8")

@@ -8,8 +8,10 @@ from datetime import datetime
 
 import dagster as dg
 
-from recon_assets.definitions import defs
-from recon_assets.partitions import daily_partitions
+from recon_assets.definitions import build_definitions, defs
+from recon_assets.partitions import build_daily_partitions
+from recon_assets.rules import load_rules
+from recon_assets.settings import Settings, store_start_date
 from recon_assets.sources.assets import MATCHES_CANONICAL_SCHEMA
 from recon_assets.sources.catalog import SOURCES
 
@@ -22,13 +24,68 @@ def test_definitions_load_and_validate():
     }
 
 
-def test_every_asset_is_daily_partitioned_in_the_retailer_timezone_and_described():
+def test_every_asset_is_daily_partitioned_in_the_retailer_timezone_owned_and_described():
+    settings = Settings.from_env()
+    partitions = build_daily_partitions(settings)
+    owners = load_rules(settings.rules_dir).owners
     graph = defs.get_repository_def().asset_graph
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
-        assert node.partitions_def == daily_partitions, key
+        assert node.partitions_def == partitions, key
         assert node.description, key
-    assert daily_partitions.timezone == "Europe/London"
+        assert node.owners == [f"team:{owners.of_asset(key.to_user_string())}"], key
+        assert node.backfill_policy == dg.BackfillPolicy.single_run(), key
+    assert partitions.timezone == "Europe/London"
+    assert graph.get(dg.AssetKey("ledger_entries")).owners == ["team:finance-systems"]
+
+
+def test_partitions_start_at_the_settings_first_night(tmp_path, monkeypatch):
+    monkeypatch.delenv("RECON_START_DATE", raising=False)
+    monkeypatch.setenv("RECON_HOME", str(tmp_path))
+    assert Settings.from_env().start_date == "2024-01-01"
+    store_start_date(tmp_path, "2026-11-22")  # what `recon demo` leaves
+    settings = Settings.from_env()
+    built = build_definitions(settings).get_repository_def().asset_graph
+    assert built.get(dg.AssetKey("matched_ledger")).partitions_def.start.date().isoformat() == (
+        "2026-11-22"
+    )
+    monkeypatch.setenv("RECON_START_DATE", "2026-01-01")  # configured: wins
+    assert Settings.from_env().start_date == "2026-01-01"
+
+
+def test_every_check_is_per_night_and_described_and_the_job_leaves_out_the_deadline():
+    graph = defs.get_repository_def().asset_graph
+    partitions = build_daily_partitions(Settings.from_env())
+    deadline = {key for check in defs.asset_checks for key in check.check_keys}
+    for key in graph.asset_check_keys:
+        spec = graph.get_check_spec(key)
+        assert spec.description, key
+        if key not in deadline:
+            assert spec.partitions_def == partitions, key
+    night_checks = {
+        (k.asset_key.to_user_string(), k.name): graph.get_check_spec(k).blocking
+        for k in graph.asset_check_keys
+    }
+    assert night_checks[("exception_report", "night_is_clean")] is False
+    assert night_checks[("exception_report", "no_new_genuine_errors")] is False
+    assert night_checks[("matched_ledger", "history_is_complete")] is True
+    job = defs.resolve_job_def("nightly_reconciliation")
+    assert job.description
+    assert not deadline & set(job.asset_layer.asset_graph.asset_check_keys)
+    for sensor in defs.sensors:
+        assert sensor.description, sensor.name
+
+
+def test_the_schedule_runs_unless_told_not_to(monkeypatch):
+    schedule = defs.resolve_schedule_def("nightly_reconciliation_schedule")
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert schedule.description
+    monkeypatch.setenv("RECON_SCHEDULE", "stopped")
+    stopped = build_definitions(Settings.from_env())
+    assert (
+        stopped.resolve_schedule_def("nightly_reconciliation_schedule").default_status
+        == dg.DefaultScheduleStatus.STOPPED
+    )
 
 
 def test_every_source_has_a_blocking_schema_check():
@@ -57,8 +114,8 @@ def test_dagster_definitions_validate_cli_passes():
 def test_asset_kinds_name_the_configured_warehouse(monkeypatch):
     # Kinds are fixed when the code location is imported, hence a fresh interpreter each.
     listing = (
-        "from recon_assets.definitions import all_assets;"
-        "print(sorted({k for a in all_assets for s in a.specs for k in s.kinds}))"
+        "from recon_assets.definitions import defs;"
+        "print(sorted({k for a in defs.assets for s in a.specs for k in s.kinds}))"
     )
     monkeypatch.setenv("RECON_BQ_PROJECT", "acme-finance")
     monkeypatch.setenv("RECON_BQ_DATASET", "recon")

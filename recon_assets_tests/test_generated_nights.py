@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import dagster as dg
 import pandas as pd
 import pytest
 
@@ -75,7 +76,9 @@ def test_every_output_check_passed_on_every_night(fourteen_nights):
         failed = [
             (c.asset_key.to_user_string(), c.check_name)
             for c in result.get_asset_check_evaluations()
-            if not c.passed and c.check_name != "delivered"
+            # Warnings say the night is not clean, which injected breaks make it; errors are
+            # what the reconciliation itself must never raise.
+            if not c.passed and c.severity == dg.AssetCheckSeverity.ERROR
         ]
         assert failed == []
 

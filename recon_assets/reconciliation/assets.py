@@ -12,11 +12,12 @@ import pandas as pd
 from recon_assets.audit.history import rule_hits
 from recon_assets.history import NightCalendar, previous_night_reconciled
 from recon_assets.legs import CLASSES
-from recon_assets.partitions import daily_partitions
+from recon_assets.metadata import breaks_metadata
+from recon_assets.partitions import SINGLE_RUN, each_night
 from recon_assets.reconciliation.classify import classify_night
 from recon_assets.reconciliation.matching import KEPT_TABLES, run_matching
 from recon_assets.rules import Rules, load_rules
-from recon_assets.settings import Settings, warehouse_kinds
+from recon_assets.settings import Settings
 from recon_assets.sources.catalog import SOURCES
 from recon_assets.sql import statements
 from recon_assets.warehouse import Session, Warehouse, plain_records
@@ -40,10 +41,6 @@ class RulesResource(dg.ConfigurableResource):
 
     def load(self) -> Rules:
         return load_rules(Path(self.rules_dir))
-
-
-def night_of(context: dg.AssetExecutionContext) -> date:
-    return date.fromisoformat(context.partition_key)
 
 
 def table_digest(session: Session, table: str, recon_date: date) -> str:
@@ -111,48 +108,85 @@ def conservation_result(session: Session, recon_date: date) -> dg.AssetCheckResu
     )
 
 
-@dg.asset(
-    name="matched_ledger",
-    group_name=RECONCILIATION_GROUP,
-    partitions_def=daily_partitions,
-    kinds=warehouse_kinds("sql"),
-    deps=[
-        *[dg.AssetDep(spec.name) for spec in SOURCES],
-        dg.AssetDep("matched_ledger", partition_mapping=PREVIOUS_NIGHT),
-    ],
-    check_specs=[
-        dg.AssetCheckSpec(
-            HISTORY_IS_COMPLETE,
-            asset="matched_ledger",
-            blocking=True,
-            description="The night before was reconciled, or this is the retailer's first night.",
-        ),
-        dg.AssetCheckSpec(
-            EVERY_RECORD_ACCOUNTED_FOR,
-            asset="matched_ledger",
-            blocking=True,
-            description="Every record delivered tonight is in exactly one row; money adds up.",
-        ),
-        dg.AssetCheckSpec(
-            REMATERIALISATION_IS_IDENTICAL,
-            asset="matched_ledger",
-            description="Matching the night again gives byte-identical rows.",
-        ),
-    ],
-)
-def matched_ledger(
+def build_matched_ledger(
+    partitions_def: dg.PartitionsDefinition, warehouse_kind: str
+) -> dg.AssetsDefinition:
+    @dg.asset(
+        name="matched_ledger",
+        group_name=RECONCILIATION_GROUP,
+        partitions_def=partitions_def,
+        backfill_policy=SINGLE_RUN,
+        kinds={warehouse_kind, "sql"},
+        deps=[
+            *[dg.AssetDep(spec.name) for spec in SOURCES],
+            dg.AssetDep("matched_ledger", partition_mapping=PREVIOUS_NIGHT),
+        ],
+        check_specs=[
+            dg.AssetCheckSpec(
+                HISTORY_IS_COMPLETE,
+                asset="matched_ledger",
+                blocking=True,
+                description="The night before was reconciled, or this is the retailer's first "
+                "night.",
+                partitions_def=partitions_def,
+            ),
+            dg.AssetCheckSpec(
+                EVERY_RECORD_ACCOUNTED_FOR,
+                asset="matched_ledger",
+                blocking=True,
+                description="Every record delivered tonight is in exactly one row; money adds up.",
+                partitions_def=partitions_def,
+            ),
+            dg.AssetCheckSpec(
+                REMATERIALISATION_IS_IDENTICAL,
+                asset="matched_ledger",
+                description="Matching the night again gives byte-identical rows.",
+                partitions_def=partitions_def,
+            ),
+        ],
+    )
+    def matched_ledger(
+        context: dg.AssetExecutionContext,
+        warehouse: dg.ResourceParam[Warehouse],
+        rules: RulesResource,
+        calendar: NightCalendar,
+    ):
+        """Every order, store-day and payout touched tonight, with each system side by side."""
+        matched: set[date] = set()
+
+        def night(key: str) -> dg.MaterializeResult:
+            result = match_night(
+                context, warehouse, rules, calendar, date.fromisoformat(key), matched
+            )
+            if all(c.passed for c in result.check_results if c.check_name == HISTORY_IS_COMPLETE):
+                matched.add(date.fromisoformat(key))
+            return result
+
+        yield from each_night(context, night)
+
+    return matched_ledger
+
+
+def match_night(
     context: dg.AssetExecutionContext,
-    warehouse: dg.ResourceParam[Warehouse],
+    warehouse: Warehouse,
     rules: RulesResource,
     calendar: NightCalendar,
+    recon_date: date,
+    matched_in_run: set[date],
 ) -> dg.MaterializeResult:
-    """Every order, store-day and payout touched tonight, with each system side by side."""
-    recon_date = night_of(context)
+    """Matches one night; a night before it matched earlier in this run counts as reconciled
+    (it is classified in this run's next step, before anything reads it)."""
     loaded = rules.load()
     kept = list(KEPT_TABLES.values())
     with warehouse.session() as session:
         first_night = recon_date == calendar.first
-        if not (first_night or previous_night_reconciled(session, recon_date)):
+        previous = recon_date - timedelta(days=1)
+        if not (
+            first_night
+            or previous in matched_in_run
+            or previous_night_reconciled(session, recon_date)
+        ):
             # Matching without the night before would report its counterparts as missing:
             # nothing is matched or stored, and the blocking check stops the night here.
             missing = recon_date - timedelta(days=1)
@@ -280,34 +314,63 @@ def classify_and_store(session: Session, rules: Rules, recon_date: date) -> pd.D
     return breaks
 
 
-@dg.asset(
-    name="classified_variances",
-    group_name=RECONCILIATION_GROUP,
-    partitions_def=daily_partitions,
-    kinds=warehouse_kinds(),
-    deps=[
-        dg.AssetDep("matched_ledger"),
-        dg.AssetDep("classified_variances", partition_mapping=PREVIOUS_NIGHT),
-    ],
-    check_specs=[
-        dg.AssetCheckSpec(BREAK_IDS_ARE_UNIQUE, asset="classified_variances", blocking=True),
-        dg.AssetCheckSpec(
-            EVERY_BREAK_HAS_OWNER_AND_CLASS, asset="classified_variances", blocking=True
-        ),
-        dg.AssetCheckSpec(
-            REMATERIALISATION_IS_IDENTICAL,
-            asset="classified_variances",
-            description="Classifying the night again gives byte-identical rows.",
-        ),
-    ],
-)
-def classified_variances(
+def build_classified_variances(
+    partitions_def: dg.PartitionsDefinition, warehouse_kind: str
+) -> dg.AssetsDefinition:
+    @dg.asset(
+        name="classified_variances",
+        group_name=RECONCILIATION_GROUP,
+        partitions_def=partitions_def,
+        backfill_policy=SINGLE_RUN,
+        kinds={warehouse_kind},
+        deps=[
+            dg.AssetDep("matched_ledger"),
+            dg.AssetDep("classified_variances", partition_mapping=PREVIOUS_NIGHT),
+        ],
+        check_specs=[
+            dg.AssetCheckSpec(
+                BREAK_IDS_ARE_UNIQUE,
+                asset="classified_variances",
+                blocking=True,
+                description="No break is listed twice: each has its own stable id.",
+                partitions_def=partitions_def,
+            ),
+            dg.AssetCheckSpec(
+                EVERY_BREAK_HAS_OWNER_AND_CLASS,
+                asset="classified_variances",
+                blocking=True,
+                description="Every break has one of the four classes and someone to act on it.",
+                partitions_def=partitions_def,
+            ),
+            dg.AssetCheckSpec(
+                REMATERIALISATION_IS_IDENTICAL,
+                asset="classified_variances",
+                description="Classifying the night again gives byte-identical rows.",
+                partitions_def=partitions_def,
+            ),
+        ],
+    )
+    def classified_variances(
+        context: dg.AssetExecutionContext,
+        warehouse: dg.ResourceParam[Warehouse],
+        rules: RulesResource,
+    ):
+        """Every open break of the night: its class, suggested owner, age, money and evidence."""
+        yield from each_night(
+            context,
+            lambda key: classify_night_of(context, warehouse, rules, date.fromisoformat(key)),
+        )
+
+    return classified_variances
+
+
+def classify_night_of(
     context: dg.AssetExecutionContext,
-    warehouse: dg.ResourceParam[Warehouse],
+    warehouse: Warehouse,
     rules: RulesResource,
+    recon_date: date,
 ) -> dg.MaterializeResult:
-    """Every open break of the night: its class, suggested owner, age, money and evidence."""
-    recon_date = night_of(context)
+    """Classifies one night's breaks and keeps them with this run's id."""
     loaded = rules.load()
 
     def classify() -> pd.DataFrame:
@@ -322,13 +385,12 @@ def classified_variances(
         )["n"].iloc[0]
         # Each rule's hits and last night, over the stored nights so far (UI metadata).
         rules_so_far = rule_hits(session, recon_date)
-    by_class = {c: int((breaks["class"] == c).sum()) for c in CLASSES}
     new = int((breaks["first_seen"] == recon_date.isoformat()).sum())
     hits = breaks["accepted_rule"].dropna().value_counts().sort_index()
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": len(breaks),
-            "breaks_by_class": dg.MetadataValue.json(by_class),
+            **breaks_metadata(breaks),
             "new_tonight": new,
             "carried_over": len(breaks) - new,
             "resolved_tonight": int(resolved),

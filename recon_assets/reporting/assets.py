@@ -1,6 +1,7 @@
 """The reporting group: exception_report (the night in plain language) and slack_report."""
 
 import dataclasses
+from datetime import date, timedelta
 from typing import Any
 
 import dagster as dg
@@ -8,9 +9,10 @@ from slack_sdk.errors import SlackClientError
 
 from recon_assets.audit.expiry import rules_expiring
 from recon_assets.history import NightCalendar
-from recon_assets.partitions import daily_partitions
-from recon_assets.reconciliation.assets import RulesResource, night_of
-from recon_assets.reporting.facts import FailedCheck, gather_facts
+from recon_assets.legs import GENUINE_ERROR
+from recon_assets.partitions import SINGLE_RUN, each_night
+from recon_assets.reconciliation.assets import RulesResource
+from recon_assets.reporting.facts import FailedCheck, NightFacts, gather_facts
 from recon_assets.reporting.narrative import build_narrative, render
 from recon_assets.reporting.narrator import narrate, narrator_from_env
 from recon_assets.reporting.slack import PartlyPosted, Posted, SlackNotConfigured, SlackResource
@@ -22,7 +24,6 @@ from recon_assets.reporting.store import (
     stored_report,
 )
 from recon_assets.rules import Rules
-from recon_assets.settings import warehouse_kinds
 from recon_assets.sources.assets import DELIVERED
 from recon_assets.tags import BACKFILL_TAG, DAGSTER_BACKFILL_TAG, REPOST_TAG
 from recon_assets.warehouse import Warehouse
@@ -31,12 +32,16 @@ REPORTING_GROUP = "reporting"
 EXCEPTION_REPORT = "exception_report"
 SLACK_REPORT = "slack_report"
 
+# Check names. Both warn: a bad night turns yellow while the run that found it succeeds.
+NIGHT_IS_CLEAN = "night_is_clean"
+NO_NEW_GENUINE_ERRORS = "no_new_genuine_errors"
+
 # Run tags: `recon/repost=true` posts a night again; Dagster tags every backfill's runs.
 
 
-def failed_checks_in_run(context: dg.AssetExecutionContext) -> tuple[FailedCheck, ...]:
-    """Checks that failed earlier in this run. A source's `delivered` check is left out: the
-    report names a missing source from source_deliveries, with its date."""
+def failed_checks_in_run(context: dg.AssetExecutionContext, night: str) -> tuple[FailedCheck, ...]:
+    """Checks of this night that failed earlier in this run. A source's `delivered` check is
+    left out: the report names a missing source from source_deliveries, with its date."""
     records = context.instance.get_records_for_run(
         context.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
     ).records
@@ -44,7 +49,8 @@ def failed_checks_in_run(context: dg.AssetExecutionContext) -> tuple[FailedCheck
     return tuple(
         FailedCheck(e.asset_key.to_user_string(), e.check_name)
         for e in evaluations
-        if not e.passed and e.check_name != DELIVERED
+        # A check without partitions vouches for the whole run, so for this night too.
+        if not e.passed and e.check_name != DELIVERED and e.partition in (night, None)
     )
 
 
@@ -54,28 +60,100 @@ def owner_names(rules: Rules) -> frozenset[str]:
     return frozenset({rules.owners.default, *per_check, *(r.owner for r in rules.accepted)})
 
 
-@dg.asset(
-    name=EXCEPTION_REPORT,
-    group_name=REPORTING_GROUP,
-    partitions_def=daily_partitions,
-    kinds=warehouse_kinds("markdown"),
-    deps=[dg.AssetDep("matched_ledger"), dg.AssetDep("classified_variances")],
-)
-def exception_report(
+def new_genuine_errors(warehouse: Warehouse, facts: NightFacts) -> list[str]:
+    """Tonight's genuine errors that were not genuine errors the night before."""
+    before = warehouse.query(
+        "SELECT break_id FROM classified_variances WHERE recon_date = $d AND class = $cls",
+        {"d": date.fromisoformat(facts.recon_date) - timedelta(days=1), "cls": GENUINE_ERROR},
+    )
+    known = set(before["break_id"])
+    return [b.break_id for b in facts.breaks if b.cls == GENUINE_ERROR and b.break_id not in known]
+
+
+def night_checks(warehouse: Warehouse, facts: NightFacts) -> list[dg.AssetCheckResult]:
+    why = [
+        *(f"{s} not delivered" for s in facts.missing),
+        *([] if facts.history_complete else ["the night before was not reconciled"]),
+        *(f"{c.asset}.{c.check} failed" for c in facts.failed_checks),
+        *([f"{len(facts.needs_a_person)} break(s) need a person"] if facts.needs_a_person else []),
+    ]
+    new = new_genuine_errors(warehouse, facts)
+    return [
+        dg.AssetCheckResult(
+            check_name=NIGHT_IS_CLEAN,
+            passed=facts.clean,
+            severity=dg.AssetCheckSeverity.WARN,
+            description="; ".join(why) or None,
+            metadata={"needs_a_person": len(facts.needs_a_person)},
+        ),
+        dg.AssetCheckResult(
+            check_name=NO_NEW_GENUINE_ERRORS,
+            passed=not new,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=f"{len(new)} new genuine error(s) tonight" if new else None,
+            metadata={"new_genuine_errors": len(new)},
+        ),
+    ]
+
+
+def build_exception_report(
+    partitions_def: dg.PartitionsDefinition, warehouse_kind: str
+) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=EXCEPTION_REPORT,
+        group_name=REPORTING_GROUP,
+        partitions_def=partitions_def,
+        backfill_policy=SINGLE_RUN,
+        kinds={warehouse_kind, "markdown"},
+        deps=[dg.AssetDep("matched_ledger"), dg.AssetDep("classified_variances")],
+        check_specs=[
+            dg.AssetCheckSpec(
+                NIGHT_IS_CLEAN,
+                asset=EXCEPTION_REPORT,
+                description="Every source delivered, the night before was reconciled and no "
+                "genuine error or mapping break is open.",
+                partitions_def=partitions_def,
+            ),
+            dg.AssetCheckSpec(
+                NO_NEW_GENUINE_ERRORS,
+                asset=EXCEPTION_REPORT,
+                description="No break became a genuine error tonight.",
+                partitions_def=partitions_def,
+            ),
+        ],
+    )
+    def exception_report(
+        context: dg.AssetExecutionContext,
+        warehouse: dg.ResourceParam[Warehouse],
+        report_files: ReportFiles,
+        rules: RulesResource,
+        calendar: NightCalendar,
+    ):
+        """The night in plain language: clean in one line, or the breaks that need a person."""
+        yield from each_night(
+            context,
+            lambda night: report_night(context, warehouse, report_files, rules, calendar, night),
+        )
+
+    return exception_report
+
+
+def report_night(
     context: dg.AssetExecutionContext,
-    warehouse: dg.ResourceParam[Warehouse],
+    warehouse: Warehouse,
     report_files: ReportFiles,
     rules: RulesResource,
     calendar: NightCalendar,
+    night: str,
 ) -> dg.MaterializeResult:
-    """The night in plain language: clean in one line, or the breaks that need a person."""
-    recon_date = night_of(context)
+    """Builds, keeps and files one night's report."""
+    recon_date = date.fromisoformat(night)
     loaded = rules.load()
     expiring = tuple((r.id, str(r.expires)) for r in rules_expiring(loaded, recon_date, days=7))
     facts = gather_facts(
         warehouse,
         recon_date,
-        failed_checks_in_run(context),
+        failed_checks_in_run(context, night),
         first_night=calendar.first,
         next_steps=loaded.next_steps,
     )
@@ -94,17 +172,16 @@ def exception_report(
             "report": dg.MetadataValue.md(report.markdown),
             "clean": facts.clean,
             "path": dg.MetadataValue.path(str(path)),
-            "breaks_by_class": dg.MetadataValue.json(facts.by_class),
             "needs_a_person": len(facts.needs_a_person),
-            "missing_sources": dg.MetadataValue.json(list(facts.missing)),
-            "failed_checks": dg.MetadataValue.json(
-                [f"{c.asset}.{c.check}" for c in facts.failed_checks]
-            ),
+            "missing_sources": ", ".join(facts.missing) or "none",
+            "failed_checks": ", ".join(f"{c.asset}.{c.check}" for c in facts.failed_checks)
+            or "none",
             "slack_messages": len(report.messages),
             "narrator": narration.narrator,
             "narrator_fallback": narration.fallback or "",
             "report_digest": report_digest,
-        }
+        },
+        check_results=night_checks(warehouse, facts),
     )
 
 
@@ -122,22 +199,40 @@ def _posted_metadata(posted: Posted) -> dict[str, Any]:
     }
 
 
-@dg.asset(
-    name=SLACK_REPORT,
-    group_name=REPORTING_GROUP,
-    partitions_def=daily_partitions,
-    kinds={"slack"},
-    deps=[dg.AssetDep(EXCEPTION_REPORT)],
-)
-def slack_report(
+def build_slack_report(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=SLACK_REPORT,
+        group_name=REPORTING_GROUP,
+        partitions_def=partitions_def,
+        backfill_policy=SINGLE_RUN,
+        kinds={"slack"},
+        deps=[dg.AssetDep(EXCEPTION_REPORT)],
+    )
+    def slack_report(
+        context: dg.AssetExecutionContext,
+        config: SlackReportConfig,
+        warehouse: dg.ResourceParam[Warehouse],
+        report_files: ReportFiles,
+        slack: SlackResource,
+    ):
+        """Posts the night's report to the finance channel once, and records where it went."""
+        yield from each_night(
+            context,
+            lambda night: post_night(context, config, warehouse, report_files, slack, night),
+        )
+
+    return slack_report
+
+
+def post_night(
     context: dg.AssetExecutionContext,
     config: SlackReportConfig,
-    warehouse: dg.ResourceParam[Warehouse],
+    warehouse: Warehouse,
     report_files: ReportFiles,
     slack: SlackResource,
+    night: str,
 ) -> dg.MaterializeResult:
-    """Posts the night's report to the finance channel once, and records where it went."""
-    night = context.partition_key
+    """Posts one night's report, unless it is a backfill or was posted before."""
     stored = stored_report(warehouse, night, context.run_id)
     if stored is None:
         raise dg.Failure(f"No report is stored for {night}: materialise {EXCEPTION_REPORT} first.")
@@ -188,4 +283,10 @@ def slack_report(
     )
 
 
-reporting_assets: list[dg.AssetsDefinition] = [exception_report, slack_report]
+def build_reporting_assets(
+    partitions_def: dg.PartitionsDefinition, warehouse_kind: str
+) -> list[dg.AssetsDefinition]:
+    return [
+        build_exception_report(partitions_def, warehouse_kind),
+        build_slack_report(partitions_def),
+    ]

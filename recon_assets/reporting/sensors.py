@@ -1,17 +1,21 @@
 """Alerting: a failed run posts to Slack; a report missing at 07:00 fails its deadline check."""
 
 import warnings
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import dagster as dg
+from dagster._core.storage.event_log.base import AssetRecordsFilter
 
-from recon_assets.partitions import daily_partitions
-from recon_assets.reporting.assets import exception_report
+from recon_assets.reporting.assets import EXCEPTION_REPORT
 from recon_assets.reporting.slack import SlackResource, escape_mrkdwn
 
 FAILURE_ALERT_SENSOR = "reconciliation_failure_alert"
 REPORT_DEADLINE_SENSOR = "report_deadline_sensor"
+REPORT_DEADLINE_ALERT = "report_deadline_alert"
 # The report must exist by 07:00 in the retailer's time zone, before the working day.
 REPORT_DEADLINE_CRON = "0 7 * * *"
+REPORT_DEADLINE = time(7, 0)
 MAX_ERROR_CHARS = 500
 
 
@@ -75,23 +79,67 @@ def reconciliation_failure_alert(context: dg.RunFailureSensorContext, slack: Sla
     slack.post_text(text)
 
 
-# Fails when the report of the night before the latest 07:00 has not been materialised.
-# Superseded by FreshnessPolicy in Dagster 1.13, but a policy only colours the asset's health
-# in the UI; this stays a pass/fail asset check that a sensor evaluates after each deadline.
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", dg.SupersessionWarning)
-    report_deadline_checks = dg.build_time_partition_freshness_checks(
-        assets=[exception_report],
-        deadline_cron=REPORT_DEADLINE_CRON,
-        timezone=daily_partitions.timezone,
-    )
-    report_deadline_sensor = dg.build_sensor_for_freshness_checks(
-        freshness_checks=report_deadline_checks,
-        name=REPORT_DEADLINE_SENSOR,
-        default_status=dg.DefaultSensorStatus.RUNNING,
-    )
+def night_due(now: datetime, first_night: date) -> date | None:
+    """The latest night whose report was due by 07:00 local on or before `now`."""
+    today = now.date() if now.time() >= REPORT_DEADLINE else now.date() - timedelta(days=1)
+    night = today - timedelta(days=1)
+    return night if night >= first_night else None
 
-reporting_sensors: list[dg.SensorDefinition] = [
-    reconciliation_failure_alert,
-    report_deadline_sensor,
-]
+
+def missed_deadline_text(night: date) -> str:
+    return f"No reconciliation report for {night} by {REPORT_DEADLINE:%H:%M}."
+
+
+def build_reporting_sensors(
+    exception_report: dg.AssetsDefinition, timezone: str, first_night: date
+) -> tuple[list[dg.AssetChecksDefinition], list[dg.SensorDefinition]]:
+    """The deadline check (evaluated by its sensor, never by a night's run), its Slack alert
+    and the run-failure alert."""
+    # Fails when the report of the night before the latest 07:00 has not been materialised.
+    # Superseded by FreshnessPolicy in Dagster 1.13, but a policy only colours the asset's
+    # health in the UI; this stays a pass/fail asset check a sensor evaluates after each
+    # deadline.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.SupersessionWarning)
+        deadline_checks = dg.build_time_partition_freshness_checks(
+            assets=[exception_report], deadline_cron=REPORT_DEADLINE_CRON, timezone=timezone
+        )
+        deadline_sensor = dg.build_sensor_for_freshness_checks(
+            freshness_checks=deadline_checks,
+            name=REPORT_DEADLINE_SENSOR,
+            default_status=dg.DefaultSensorStatus.RUNNING,
+        )
+
+    @dg.sensor(
+        name=REPORT_DEADLINE_ALERT,
+        description="Posts 'no reconciliation report for D by 07:00' once when a night's "
+        "report is late.",
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        minimum_interval_seconds=300,
+    )
+    def report_deadline_alert(context: dg.SensorEvaluationContext, slack: SlackResource):
+        night = night_due(datetime.now(ZoneInfo(timezone)), first_night)
+        # The cursor is the last night alerted about: one message per late night.
+        if night is None or context.cursor == night.isoformat():
+            return dg.SkipReason("No report is late.")
+        found = context.instance.fetch_materializations(
+            AssetRecordsFilter(
+                asset_key=dg.AssetKey(EXCEPTION_REPORT), asset_partitions=[night.isoformat()]
+            ),
+            limit=1,
+        ).records
+        if found:
+            return dg.SkipReason(f"The report for {night} exists.")
+        text = missed_deadline_text(night)
+        if slack.enabled:
+            slack.post_text(escape_mrkdwn(text))
+        else:
+            context.log.info(f"Slack is off (SLACK_BOT_TOKEN is not set); not posted: {text}")
+        context.update_cursor(night.isoformat())
+        return dg.SkipReason(text)
+
+    return list(deadline_checks), [
+        reconciliation_failure_alert,
+        deadline_sensor,
+        report_deadline_alert,
+    ]

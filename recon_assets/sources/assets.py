@@ -7,8 +7,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from recon_assets.history import Fingerprint
-from recon_assets.partitions import daily_partitions
-from recon_assets.settings import warehouse_kinds
+from recon_assets.metadata import money_metadata
+from recon_assets.partitions import SINGLE_RUN, each_night
 from recon_assets.sources.catalog import SOURCES, SourceSpec
 from recon_assets.sources.landing import (
     LandingError,
@@ -62,24 +62,29 @@ def schema_check_result(spec: SourceSpec, stored: pd.DataFrame) -> dg.AssetCheck
     )
 
 
-def build_source_asset(spec: SourceSpec) -> dg.AssetsDefinition:
+def build_source_asset(
+    spec: SourceSpec, partitions_def: dg.PartitionsDefinition, warehouse_kind: str
+) -> dg.AssetsDefinition:
     @dg.asset(
         name=spec.name,
         description=spec.description,
         group_name=SOURCES_GROUP,
-        partitions_def=daily_partitions,
-        kinds=warehouse_kinds("csv"),
+        partitions_def=partitions_def,
+        backfill_policy=SINGLE_RUN,
+        kinds={warehouse_kind, "csv"},
         check_specs=[
             dg.AssetCheckSpec(
                 MATCHES_CANONICAL_SCHEMA,
                 asset=spec.name,
                 blocking=True,
-                description="The stored partition satisfies the canonical pandera schema.",
+                description="The night's file, as stored, has the columns and values agreed.",
+                partitions_def=partitions_def,
             ),
             dg.AssetCheckSpec(
                 DELIVERED,
                 asset=spec.name,
-                description="The source delivered a file for this business date.",
+                description="The source sent its file for the night (a missing file warns).",
+                partitions_def=partitions_def,
             ),
         ],
     )
@@ -87,8 +92,15 @@ def build_source_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext,
         landing: LandingSource,
         warehouse: dg.ResourceParam[Warehouse],
+    ):
+        yield from each_night(context, lambda night: load_night(context, landing, warehouse, night))
+
+    def load_night(
+        context: dg.AssetExecutionContext,
+        landing: LandingSource,
+        warehouse: Warehouse,
+        business_date: str,
     ) -> dg.MaterializeResult:
-        business_date = context.partition_key
         try:
             landed = landing.read(spec, business_date)
         except LandingError as err:
@@ -122,7 +134,7 @@ def build_source_asset(spec: SourceSpec) -> dg.AssetsDefinition:
                 "dagster/row_count": len(stored),
                 "delivered": landed.delivered,
                 "file": str(landed.path) if landed.path else "not delivered",
-                "totals_minor_by_currency": dg.MetadataValue.json(money_totals(stored, spec)),
+                **money_metadata(money_totals(stored, spec)),
             },
             check_results=[
                 schema_check_result(spec, stored),
@@ -138,4 +150,7 @@ def build_source_asset(spec: SourceSpec) -> dg.AssetsDefinition:
     return _source
 
 
-source_assets: list[dg.AssetsDefinition] = [build_source_asset(spec) for spec in SOURCES]
+def build_source_assets(
+    partitions_def: dg.PartitionsDefinition, warehouse_kind: str
+) -> list[dg.AssetsDefinition]:
+    return [build_source_asset(spec, partitions_def, warehouse_kind) for spec in SOURCES]

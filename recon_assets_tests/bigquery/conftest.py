@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from pytest_httpserver import HTTPServer
 
-from recon_assets.definitions import all_asset_checks, all_assets
+from recon_assets.definitions import build_assets
 from recon_assets.generator import generate
 from recon_assets.resources import build_resources
 from recon_assets.settings import Settings
@@ -98,7 +98,7 @@ def night_statements(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     }
     for night in range(NIGHTS):
         dg.materialize(
-            [*all_assets, *all_asset_checks],
+            build_assets(settings),
             partition_key=(FIRST_NIGHT + timedelta(days=night)).isoformat(),
             resources=resources,
         )

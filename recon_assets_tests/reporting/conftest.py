@@ -17,12 +17,13 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from recon_assets.definitions import all_assets
 from recon_assets.generator import generate
-from recon_assets.reporting.assets import reporting_assets
+from recon_assets.partitions import build_daily_partitions
+from recon_assets.reporting.assets import build_reporting_assets
 from recon_assets.resources import build_resources
 from recon_assets.runner import materialize_night
 from recon_assets.settings import PROJECT_ROOT, Settings
+from recon_assets.sources.catalog import SOURCES
 
 TOKEN = "xoxb-test-token-never-shown"
 CHANNEL_ID = "C0RECON"
@@ -30,10 +31,7 @@ FIRST_NIGHT = "2026-03-20"
 SECOND_NIGHT = "2026-03-21"
 # An order id a storefront could deliver; it must never ping or link in Slack.
 INJECTED_ORDER = "<!channel> <https://evil.example|click> & co"
-REPORTING_KEYS = {key for a in reporting_assets for key in a.keys}
-UPSTREAM = sorted(
-    key.to_user_string() for a in all_assets for key in a.keys if key not in REPORTING_KEYS
-)
+UPSTREAM = [*(s.name for s in SOURCES), "matched_ledger", "classified_variances"]
 
 
 def _settings(root: Path) -> Settings:
@@ -129,7 +127,7 @@ def materialize_reports(
 ) -> dg.ExecuteInJobResult:
     """exception_report and slack_report for a night, resources read from the environment now."""
     return dg.materialize(
-        reporting_assets,
+        build_reporting_assets(build_daily_partitions(Settings.from_env()), "duckdb"),
         partition_key=night,
         resources={**build_resources(Settings.from_env()), **(resources or {})},
         instance=instance,

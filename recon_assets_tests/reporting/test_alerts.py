@@ -2,30 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import dataclasses
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pytest
 from dagster._core.test_utils import freeze_time
 
-from recon_assets.definitions import all_assets, defs
+from recon_assets.definitions import build_assets, build_definitions
 from recon_assets.reporting.assets import EXCEPTION_REPORT
 from recon_assets.reporting.sensors import (
     FAILURE_ALERT_SENSOR,
     REPORT_DEADLINE_SENSOR,
     failure_text,
+    missed_deadline_text,
+    night_due,
     reconciliation_failure_alert,
-    report_deadline_checks,
 )
 from recon_assets.reporting.slack import SlackResource, slack_resource_from_env
 from recon_assets.resources import build_resources
 from recon_assets.settings import Settings
-from recon_assets.sources.assets import source_assets
 from recon_assets_tests.conftest import write_landing
 from recon_assets_tests.reporting.conftest import FIRST_NIGHT, TOKEN
 
 LONDON = ZoneInfo("Europe/London")
+DEFS = build_definitions(Settings.from_env())
+# The only checks given to Definitions apart from the assets' own: the 07:00 deadline.
+[DEADLINE_CHECK] = DEFS.asset_checks
 
 
 def _failed_run(settings: Settings, instance: dg.DagsterInstance) -> dg.ExecuteInJobResult:
@@ -41,7 +45,8 @@ def _failed_run(settings: Settings, instance: dg.DagsterInstance) -> dg.ExecuteI
         "payment_method": "card",
     }
     write_landing(settings.landing_dir, "storefront_orders", FIRST_NIGHT, [bad])
-    [storefront] = [a for a in source_assets if a.key == dg.AssetKey("storefront_orders")]
+    first = dataclasses.replace(settings, start_date=FIRST_NIGHT)
+    storefront = build_definitions(first).get_assets_def("storefront_orders")
     result = dg.materialize(
         [storefront],
         partition_key=FIRST_NIGHT,
@@ -109,9 +114,9 @@ def test_the_report_must_exist_by_seven_local(now, passed):
     instance.report_runless_asset_event(
         dg.AssetMaterialization(EXCEPTION_REPORT, partition="2026-04-01")
     )
-    [check] = report_deadline_checks
+    check = DEADLINE_CHECK
     report = dg.AssetSpec(
-        EXCEPTION_REPORT, partitions_def=defs.get_assets_def(EXCEPTION_REPORT).partitions_def
+        EXCEPTION_REPORT, partitions_def=DEFS.get_assets_def(EXCEPTION_REPORT).partitions_def
     )
     with freeze_time(datetime.fromisoformat(now).replace(tzinfo=LONDON)):
         result = dg.materialize(
@@ -122,10 +127,10 @@ def test_the_report_must_exist_by_seven_local(now, passed):
 
 
 def test_alerting_is_wired_into_the_code_location():
-    repo = defs.get_repository_def()
+    repo = DEFS.get_repository_def()
     assert repo.has_sensor_def(FAILURE_ALERT_SENSOR)
     assert repo.has_sensor_def(REPORT_DEADLINE_SENSOR)
-    [check] = report_deadline_checks
+    check = DEADLINE_CHECK
     assert repo.asset_graph.get_check_spec(next(iter(check.check_keys)))
 
 
@@ -133,7 +138,7 @@ def test_a_night_without_its_history_alerts_with_the_missing_night(settings, ins
     """As the schedule would run it: the night before was never reconciled."""
     night = "2026-03-21"  # FIRST_NIGHT is the retailer's first night, never reconciled here
     result = dg.materialize(
-        all_assets,
+        build_assets(Settings.from_env()),
         partition_key=night,
         resources=build_resources(Settings.from_env()),
         instance=instance,
@@ -146,3 +151,19 @@ def test_a_night_without_its_history_alerts_with_the_missing_night(settings, ins
         f"The reconciliation for {night} failed at matched_ledger.history_is_complete: "
         f"{FIRST_NIGHT} was not reconciled, so {night} cannot see its history"
     )
+
+
+@pytest.mark.parametrize(
+    ("now", "due"),
+    [
+        ("2026-04-03T06:59", "2026-04-01"),  # 2026-04-02 is not due until 07:00
+        ("2026-04-03T07:00", "2026-04-02"),
+        ("2026-03-21T07:00", None),  # 2026-03-20 is before the first night
+    ],
+)
+def test_the_late_report_alert_names_the_night_due(now, due):
+    first = date(2026, 3, 21)
+    found = night_due(datetime.fromisoformat(now), first)
+    assert (found.isoformat() if found else None) == due
+    if found:
+        assert missed_deadline_text(found) == f"No reconciliation report for {due} by 07:00."

@@ -4,6 +4,7 @@ posting with the real slack-sdk client to a Slack Web API stand-in on loopback."
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import shutil
@@ -12,7 +13,8 @@ from datetime import date, timedelta
 import dagster as dg
 from werkzeug import Response
 
-from recon_assets.reporting.assets import EXCEPTION_REPORT, SLACK_REPORT, reporting_assets
+from recon_assets.partitions import build_daily_partitions
+from recon_assets.reporting.assets import EXCEPTION_REPORT, SLACK_REPORT, build_reporting_assets
 from recon_assets.reporting.slack import MAX_BLOCKS, MAX_SECTION_CHARS, SlackResource
 from recon_assets.resources import build_resources
 from recon_assets.settings import PROJECT_ROOT, Settings
@@ -70,7 +72,7 @@ def test_missing_source_is_never_clean(settings, use_db, clean_then_missing_db, 
     use_db(clean_then_missing_db)
     result = materialize_reports(instance, SECOND_NIGHT)
     assert result.success
-    assert metadata_of(result, EXCEPTION_REPORT)["missing_sources"] == ["shipments"]
+    assert metadata_of(result, EXCEPTION_REPORT)["missing_sources"] == "shipments"
     markdown = _report_file(settings, SECOND_NIGHT)
     assert "is not clean: 1 source did not deliver" in markdown
     assert f"No file from 3PL (shipments) for {SECOND_NIGHT}" in markdown
@@ -232,7 +234,7 @@ def test_a_check_that_failed_in_the_run_makes_the_night_not_clean(
     settings, use_db, clean_then_missing_db, instance
 ):
     use_db(clean_then_missing_db)
-    partitions = reporting_assets[0].partitions_def
+    partitions = build_daily_partitions(dataclasses.replace(settings, start_date=FIRST_NIGHT))
 
     # Upstream of the report, as in a real run: the check result comes with its asset.
     @dg.asset(
@@ -245,14 +247,14 @@ def test_a_check_that_failed_in_the_run_makes_the_night_not_clean(
         return dg.MaterializeResult(check_results=[failed])
 
     result = dg.materialize(
-        [upstream, *reporting_assets],
+        [upstream, *build_reporting_assets(partitions, settings.warehouse)],
         partition_key=FIRST_NIGHT,
         resources=build_resources(Settings.from_env()),
         instance=instance,
     )
     report = metadata_of(result, EXCEPTION_REPORT)
     assert report["clean"] is False
-    assert report["failed_checks"] == ["classified_variances.break_ids_are_unique"]
+    assert report["failed_checks"] == "classified_variances.break_ids_are_unique"
     assert "Check break_ids_are_unique on classified_variances failed in this run." in (
         _report_file(settings, FIRST_NIGHT)
     )
