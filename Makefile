@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bq-test dev lint format bench clean
+.PHONY: demo test bq-test ui-test dev lint format bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,15 @@ test: $(STAMP)
 # The same nights on DuckDB and on a local BigQuery emulator (../shared) must agree byte for byte.
 bq-test: $(STAMP)
 	scripts/bq_compare.sh
+
+# The real UI in headless Chromium over the demo: Debian's chromium, driven by Playwright
+# (never `playwright install`); screenshots in $(RECON_HOME)/ui/, any page error fails.
+ui-test: $(STAMP)
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	$(BIN)/python -c 'import playwright' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[dev,ui]'
+	mkdir -p $(RECON_HOME)
+	RECON_HOME=$(RECON_HOME) $(BIN)/recon demo --orders-per-day 20 > $(RECON_HOME)/ui-demo.log
+	RECON_HOME=$(RECON_HOME) $(BIN)/python scripts/ui_check.py
 
 # The UI uses the instance the `recon` commands record their runs in. `exec` makes dagster
 # the shell's process, so Ctrl-C and SIGTERM reach it and it stops its webserver and daemon.
