@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -11,11 +12,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 from recon_assets.adapters import AdapterError, render_summary
 from recon_assets.adapters import convert as convert_export
 from recon_assets.adapters.config import SourcesConfigError, load_sources
 from recon_assets.audit.cli import accept, rules_app, trace
+from recon_assets.cli_errors import explain
 from recon_assets.cli_options import DateOption, parse_date
 from recon_assets.generator import generate as generate_retailer
 from recon_assets.generator import parse_breaks
@@ -37,13 +41,45 @@ from recon_assets.runner import history_plan, materialize_nights, nights
 from recon_assets.settings import Settings
 from recon_assets.tags import REPOST_TAG
 
+console = Console()
+errors = Console(stderr=True, soft_wrap=True, highlight=False)
+DEBUG = "recon_debug"
+
+
+class OneLineErrors(TyperGroup):
+    """Every command's failure ends in one line and exit code 2 (bad input) or 1 (a failure),
+    said once here rather than in each command; `recon --debug` re-raises for the traceback."""
+
+    def invoke(self, ctx: typer.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (TyperException, typer.Exit, typer.Abort):  # usage errors and exits of its own
+            raise
+        except Exception as err:
+            if ctx.meta.get(DEBUG):
+                raise
+            outcome = explain(err, os.environ.get("RECON_HOME", ".recon"))
+            errors.print(outcome.message, style="red", markup=False)
+            raise typer.Exit(outcome.exit_code) from None
+
+
 app = typer.Typer(
+    cls=OneLineErrors,
     help="Nightly reconciliation of an omnichannel retailer.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
+
+
+@app.callback()
+def global_options(
+    ctx: typer.Context,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="On failure, print the full traceback.")
+    ] = False,
+) -> None:
+    ctx.meta[DEBUG] = debug
 
 
 class ExportFormat(StrEnum):

@@ -16,8 +16,29 @@ from recon_assets.resources import build_resources, build_warehouse
 from recon_assets.settings import Settings
 from recon_assets.tags import BACKFILL_TAG
 
-# The command line shows progress and results; Dagster's step logs stay in the run record.
-QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# The command line shows progress and results, and a failure in one line (recon_assets/
+# cli_errors.py); Dagster's step logs, tracebacks included, stay in the run record.
+QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+
+
+class NightFailed(RuntimeError):
+    """A night's run failed at `step`; the step's own exception is the `__cause__`."""
+
+    def __init__(self, night: str, step: str, run_id: str | None):
+        super().__init__(f"reconciling {night} failed at step {step}")
+        self.night, self.step, self.run_id = night, step, run_id
+
+
+def failed_step(instance: dg.DagsterInstance, night: str) -> tuple[str, str | None]:
+    """The first failed step of the night's latest run, and that run's id."""
+    runs = instance.get_runs(dg.RunsFilter(tags={"dagster/partition": night}), limit=1)
+    if not runs:
+        return "the start of the run", None
+    failures = instance.get_records_for_run(
+        runs[0].run_id, of_type=dg.DagsterEventType.STEP_FAILURE
+    ).records
+    step = failures[0].event_log_entry.step_key if failures else None
+    return step or "the start of the run", runs[0].run_id
 
 
 def dagster_instance(settings: Settings) -> dg.DagsterInstance:
@@ -81,16 +102,19 @@ def materialize_nights(
         for night, quiet in plan:
             verb = "Catching up" if night in catch_up else "Reconciling"
             progress.update(task, description=f"{verb} {night}")
-            results.append(
-                materialize_night(
-                    settings,
-                    night,
-                    instance=instance,
-                    landing_dir=landing_dir,
-                    tags={**(tags or {}), **({BACKFILL_TAG: "true"} if quiet else {})},
-                    selection=selection,
+            try:
+                results.append(
+                    materialize_night(
+                        settings,
+                        night,
+                        instance=instance,
+                        landing_dir=landing_dir,
+                        tags={**(tags or {}), **({BACKFILL_TAG: "true"} if quiet else {})},
+                        selection=selection,
+                    )
                 )
-            )
+            except Exception as err:
+                raise NightFailed(night, *failed_step(instance, night)) from err
             progress.advance(task)
     return results
 
