@@ -20,3 +20,17 @@ def redact(text: str) -> str:
     for secret in reversed(secrets):
         text = text.replace(secret, REDACTED)
     return _SLACK_TOKEN.sub(REDACTED, text)
+
+
+def redact_error(err: BaseException) -> BaseException:
+    """`err` and the errors behind it with their text redacted in place, so a traceback in a
+    log or in Dagster's run record shows no secret either; returns `err` to re-raise."""
+    seen: set[int] = set()
+    current: BaseException | None = err
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        current.args = tuple(redact(a) if isinstance(a, str) else a for a in current.args)
+        if isinstance(getattr(current, "message", None), str):
+            current.message = redact(current.message)  # type: ignore[attr-defined]
+        current = current.__cause__ or current.__context__
+    return err

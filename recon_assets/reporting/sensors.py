@@ -5,6 +5,7 @@ import warnings
 import dagster as dg
 
 from recon_assets.partitions import daily_partitions
+from recon_assets.redact import redact
 from recon_assets.reporting.assets import exception_report
 from recon_assets.reporting.slack import SlackResource, escape_mrkdwn
 
@@ -17,7 +18,7 @@ MAX_ERROR_CHARS = 500
 
 def failure_text(night: str | None, step: str, error: str, run_url: str) -> str:
     """The alert, escaped: an error message can quote source data."""
-    error = " ".join(error.split())
+    error = " ".join(redact(error).split())
     if len(error) > MAX_ERROR_CHARS:
         error = error[: MAX_ERROR_CHARS - 1] + "…"
     what = f"the reconciliation for {night}" if night else "a reconciliation run"
