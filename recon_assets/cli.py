@@ -116,6 +116,11 @@ def generate(
         f"{summary.orders} orders, {sum(summary.injections.values())} injected breaks) and "
         f"expected_breaks.csv ({summary.expected_breaks} rows) into {out}"
     )
+    if summary.skipped:
+        kinds = ", ".join(f"{kind} ({n})" for kind, n in summary.skipped.items())
+        console.print(
+            f"Not injected, {days} night(s) are too short to show them: {kinds}", soft_wrap=True
+        )
 
 
 def catch_up_plan(
