@@ -17,7 +17,7 @@ from recon_assets.redact import redact
 from recon_assets.rules import RulesError
 from recon_assets.runner import NightFailed
 from recon_assets.settings import SettingsError
-from recon_assets.sources.landing import LandingError
+from recon_assets.sources.landing import LandingError, LandingFolderError
 
 BAD_INPUT = 2
 FAILURE = 1
@@ -50,9 +50,9 @@ def one_line(text: str) -> str:
     return " ".join(redact(text).split())
 
 
-def _partitions_range() -> str:
-    first = daily_partitions.get_first_partition_key()
-    last = daily_partitions.get_last_partition_key()
+def partitions_range(partitions: dg.DailyPartitionsDefinition) -> str:
+    first = partitions.get_first_partition_key()
+    last = partitions.get_last_partition_key()
     return f"{first} (RECON_START_DATE) to {last} (the last complete day in RECON_TIMEZONE)"
 
 
@@ -73,16 +73,13 @@ def explain(err: BaseException, home: str) -> Outcome:
     for e in errors:
         if isinstance(e, SettingsError | BadInput):
             return Outcome(one_line(str(e)), BAD_INPUT)
-        if isinstance(e, LandingError):
-            # Already one line per problem, file, line and column named, hidden characters shown
-            # escaped; redacted like every other message.
-            return Outcome(before + redact(str(e)), BAD_INPUT)
-        if isinstance(e, RulesError):
+        if isinstance(e, LandingError | LandingFolderError | RulesError):
+            # One line per problem already, naming the file (line and column): kept as they are.
             return Outcome(before + redact(str(e)), BAD_INPUT)
         if isinstance(e, dg.DagsterUnknownPartitionError):
             return Outcome(
                 f"{one_line(str(e)).rstrip('.')}: the nights this store can reconcile are "
-                f"{_partitions_range()}",
+                f"{partitions_range(daily_partitions)}",
                 BAD_INPUT,
             )
         if isinstance(e, OSError) and e.errno == errno.ENOSPC:
@@ -101,7 +98,7 @@ def explain(err: BaseException, home: str) -> Outcome:
     described = getattr(cause, "description", None) or str(cause) or type(cause).__name__
     if night:
         return Outcome(
-            f"{before}step {night.step} failed: {one_line(described)} "
+            f"The run for {night.night} failed at step {night.step}: {one_line(described)} "
             f"(Dagster run {night.run_id}) {DEBUG_HINT}",
             FAILURE,
         )

@@ -66,12 +66,13 @@ def materialize_night(
     landing_dir: str | None = None,
     tags: dict[str, str] | None = None,
     selection: Sequence[str] | None = None,
+    allow_empty: bool = False,
 ) -> dg.ExecuteInJobResult:
     """Materialise the graph (or `selection`) for one business date; raises on failure."""
     return dg.materialize(
         [*all_assets, *all_asset_checks],
         partition_key=business_date,
-        resources=build_resources(settings, landing_dir=landing_dir),
+        resources=build_resources(settings, landing_dir=landing_dir, allow_empty=allow_empty),
         instance=instance,
         tags=tags,
         selection=list(selection) if selection else None,
@@ -89,6 +90,7 @@ def materialize_nights(
     selection: Sequence[str] | None = None,
     tags: dict[str, str] | None = None,
     catch_up: Sequence[str] = (),
+    allow_empty: bool = False,
 ) -> list[dg.ExecuteInJobResult]:
     """Nights in date order: each night reads the open breaks the night before left.
 
@@ -111,6 +113,7 @@ def materialize_nights(
                         landing_dir=landing_dir,
                         tags={**(tags or {}), **({BACKFILL_TAG: "true"} if quiet else {})},
                         selection=selection,
+                        allow_empty=allow_empty,
                     )
                 )
             except Exception as err:
