@@ -109,8 +109,16 @@ def _second_line_cell(store: Store, column: str, value: bytes) -> None:
     path.write_bytes(b"\n".join([header, b",".join(cells), *rest]))
 
 
-def _rejected(problem: str) -> str:
-    return f"{N3} not reconciled: {{landing}}/oms_orders/{N3}.csv: 1 problem(s)\n  - {problem}"
+def _rename_column(store: Store, old: bytes, new: bytes) -> None:
+    path = _oms(store)
+    path.write_bytes(path.read_bytes().replace(old, new, 1))
+
+
+def _rejected(*problems: str) -> str:
+    lines = "".join(f"\n  - oms_orders/{N3}.csv, {p}" for p in problems)
+    return (
+        f"{N3} not reconciled: {{landing}}/oms_orders/{N3}.csv: {len(problems)} problem(s){lines}"
+    )
 
 
 RUN_N3 = ("run", "--date", N3)
@@ -122,8 +130,7 @@ MISTAKES: list[Mistake] = [
         lambda s, m: _second_line_cell(s, "amount_minor", b"39\x0095"),
         RUN_N3,
         _rejected(
-            f"oms_orders/{N3}.csv, line 2, column amount_minor: '39\\x0095' is not an integer "
-            "number of minor units"
+            "line 2, column amount_minor: '39\\x0095' is not an integer number of minor units"
         ),
         2,
     ),
@@ -131,27 +138,66 @@ MISTAKES: list[Mistake] = [
         "a-testing-currency",
         lambda s, m: _second_line_cell(s, "currency", b"XTS"),
         RUN_N3,
-        _rejected(
-            f"oms_orders/{N3}.csv, line 2, column currency: 'XTS' is not an active ISO-4217 "
-            "currency code"
-        ),
+        _rejected("line 2, column currency: 'XTS' is not an active ISO-4217 currency code"),
         2,
     ),
     (
         "a-csv-and-a-parquet-for-one-night",
         lambda s, m: _oms(s).with_suffix(".parquet").write_bytes(b"PAR1"),
         RUN_N3,
-        _rejected(
-            f"oms_orders/{N3}.csv: is delivered twice, also as oms_orders/{N3}.parquet: remove "
-            "one of the two files"
-        ),
+        f"{N3} not reconciled: {{landing}}/oms_orders/{N3}.csv: 1 problem(s)\n  - oms_orders/"
+        f"{N3}.csv: is delivered twice, also as oms_orders/{N3}.parquet: remove one of the two "
+        "files",
         2,
     ),
     (
         "a-row-with-an-extra-field",
         lambda s, m: _second_line_cell(s, "units", b"1,extra"),
         RUN_N3,
-        _rejected(f"oms_orders/{N3}.csv, line 2: has more fields than the header"),
+        _rejected("line 2: has more fields than the header"),
+        2,
+    ),
+    (
+        "a-duplicated-header",
+        lambda s, m: _rename_column(s, b"units", b"amount_minor"),
+        RUN_N3,
+        _rejected(
+            "header, column amount_minor: appears more than once: keep one of them",
+            "header, column units: is missing (columns found: order_id, channel, created_ts, "
+            "currency, amount_minor, amount_minor)",
+        ),
+        2,
+    ),
+    (
+        "latin-1-text",
+        lambda s, m: _second_line_cell(s, "channel", "wéb".encode("latin-1")),
+        RUN_N3,
+        _rejected("line 2: is not UTF-8 text: save the file as UTF-8"),
+        2,
+    ),
+    (
+        "an-amount-beyond-int64",
+        lambda s, m: _second_line_cell(s, "amount_minor", b"9223372036854775808"),
+        RUN_N3,
+        _rejected(
+            "line 2, column amount_minor: '9223372036854775808' is beyond the 64-bit integer range"
+        ),
+        2,
+    ),
+    (
+        "a-zero-width-space-in-a-key",
+        lambda s, m: _second_line_cell(s, "order_id", "800\u200b40".encode()),
+        RUN_N3,
+        _rejected(
+            "line 2, column order_id: '800\\u200b40' holds a control, bidi or zero-width character"
+        ),
+        2,
+    ),
+    (
+        "arabic-indic-digits",
+        lambda s, m: _second_line_cell(s, "amount_minor", "١٢٣".encode()),
+        RUN_N3,
+        _rejected("line 2, column amount_minor: '١٢٣' is not an integer number of minor units"),
         2,
     ),
     (
