@@ -5,6 +5,7 @@ Dagster's run record keeps it for every failed run."""
 from __future__ import annotations
 
 import errno
+import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from recon_assets.sources.landing import LandingError, LandingFolderError
 BAD_INPUT = 2
 FAILURE = 1
 DEBUG_HINT = "(recon --debug ... prints the traceback)"
+NO_SPACE = os.strerror(errno.ENOSPC)  # "No space left on device"
 
 
 @dataclass(frozen=True)
@@ -82,8 +84,10 @@ def explain(err: BaseException, home: str) -> Outcome:
                 f"{partitions_range(daily_partitions)}",
                 BAD_INPUT,
             )
-        if isinstance(e, OSError) and e.errno == errno.ENOSPC:
-            where = f" writing {e.filename}" if e.filename else ""
+        # DuckDB says it in its IOException's text, the OS in an OSError's errno.
+        if (isinstance(e, OSError) and e.errno == errno.ENOSPC) or NO_SPACE in str(e):
+            filename = getattr(e, "filename", None)
+            where = f" writing {filename}" if filename else ""
             return Outcome(
                 f"{before}no space left on the device{where}: free some space and run again",
                 FAILURE,

@@ -355,16 +355,19 @@ def test_the_executable_says_a_bad_variable_in_one_line_before_loading_dagster(
 
 
 def test_a_full_disk_is_one_line_with_exit_code_one() -> None:
-    # A real ENOSPC from the kernel: /dev/full refuses every write.
-    with pytest.raises(OSError) as caught, open("/dev/full", "w") as full:
+    # Real ENOSPC errors, from Python and from DuckDB: /dev/full refuses every write.
+    with pytest.raises(OSError) as python, open("/dev/full", "w") as full:
         full.write("x")
         full.flush()
-    assert caught.value.errno == errno.ENOSPC
-    outcome = explain(caught.value, "/srv/recon")
-    assert (outcome.message, outcome.exit_code) == (
-        "no space left on the device: free some space and run again",
-        1,
-    )
+    assert python.value.errno == errno.ENOSPC
+    with pytest.raises(duckdb.IOException) as engine:
+        duckdb.connect().execute("COPY (SELECT * FROM range(100000)) TO '/dev/full' (FORMAT csv)")
+    for caught in (python, engine):
+        outcome = explain(caught.value, "/srv/recon")
+        assert (outcome.message, outcome.exit_code) == (
+            "no space left on the device: free some space and run again",
+            1,
+        )
 
 
 def test_an_unwritable_recon_home_names_the_variable(store: Store, monkeypatch) -> None:
