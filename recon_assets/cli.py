@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -11,17 +12,21 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 from recon_assets.adapters import AdapterError, render_summary
 from recon_assets.adapters import convert as convert_export
 from recon_assets.adapters.config import SourcesConfigError, load_sources
 from recon_assets.audit.cli import accept, rules_app, trace
+from recon_assets.cli_errors import BadInput, explain, partitions_range
 from recon_assets.cli_options import DateOption, parse_date
 from recon_assets.generator import generate as generate_retailer
 from recon_assets.generator import parse_breaks
 from recon_assets.history import HistoryIncomplete
 from recon_assets.legs import CAPTURE_VS_SETTLEMENT
 from recon_assets.money import format_money
+from recon_assets.partitions import build_daily_partitions
 from recon_assets.reconciliation.exceptions import (
     INFORMATION,
     NightNotReconciled,
@@ -35,15 +40,48 @@ from recon_assets.resources import build_resources
 from recon_assets.rules import load_rules
 from recon_assets.runner import history_plan, materialize_nights, nights
 from recon_assets.settings import Settings, store_start_date
+from recon_assets.sources.landing import check_landing_folder
 from recon_assets.tags import REPOST_TAG
 
+console = Console()
+errors = Console(stderr=True, soft_wrap=True, highlight=False)
+DEBUG = "recon_debug"
+
+
+class OneLineErrors(TyperGroup):
+    """Every command's failure ends in one line and exit code 2 (bad input) or 1 (a failure),
+    said once here rather than in each command; `recon --debug` re-raises for the traceback."""
+
+    def invoke(self, ctx: typer.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (TyperException, typer.Exit, typer.Abort):  # usage errors and exits of its own
+            raise
+        except Exception as err:
+            if ctx.meta.get(DEBUG):
+                raise
+            outcome = explain(err, os.environ.get("RECON_HOME", ".recon"))
+            errors.print(outcome.message, style="red", markup=False)
+            raise typer.Exit(outcome.exit_code) from None
+
+
 app = typer.Typer(
+    cls=OneLineErrors,
     help="Nightly reconciliation of an omnichannel retailer.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
+
+
+@app.callback()
+def global_options(
+    ctx: typer.Context,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="On failure, print the full traceback.")
+    ] = False,
+) -> None:
+    ctx.meta[DEBUG] = debug
 
 
 class ExportFormat(StrEnum):
@@ -80,13 +118,32 @@ def generate(
         f"{summary.orders} orders, {sum(summary.injections.values())} injected breaks) and "
         f"expected_breaks.csv ({summary.expected_breaks} rows) into {out}"
     )
+    if summary.skipped:
+        kinds = ", ".join(f"{kind} ({n})" for kind, n in summary.skipped.items())
+        console.print(
+            f"Not injected, {days} night(s) are too short to show them: {kinds}", soft_wrap=True
+        )
+
+
+def refuse_nights_outside(settings: Settings, first: date, last: date) -> None:
+    """Dates the store has no partition for, said before any run starts."""
+    partitions = build_daily_partitions(settings)
+    for night in (first, last):
+        if not partitions.has_partition_key(night.isoformat()):
+            raise BadInput(
+                f"{night} is not a night this store can reconcile: the nights are "
+                f"{partitions_range(partitions)}"
+            )
 
 
 def catch_up_plan(
-    settings: Settings, night: date, landing: Path | None, allowed: bool
+    settings: Settings, night: date, landing: Path | None, allowed: bool, allow_empty: bool
 ) -> list[str]:
     """Earlier nights to reconcile first; exits 2 with one line when that cannot be, or may
-    not be done (--no-catch-up)."""
+    not be done (--no-catch-up). A wrong landing folder is refused first (not seven missing
+    deliveries and a catch-up of nights it does not hold)."""
+    if not allow_empty:
+        check_landing_folder(landing or settings.landing_dir)
     try:
         plan = history_plan(settings, night, landing)
     except HistoryIncomplete as err:
@@ -113,6 +170,14 @@ CatchUpOption = Annotated[
         "(default), or refuse.",
     ),
 ]
+AllowEmptyOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-empty",
+        help="Read a missing or empty landing folder, and a night's missing file in place of "
+        "a stored delivery, as 'not delivered'.",
+    ),
+]
 
 
 @app.command()
@@ -123,17 +188,20 @@ def run(
         bool, typer.Option("--repost", help="Post the night's Slack report again.")
     ] = False,
     catch_up: CatchUpOption = True,
+    allow_empty: AllowEmptyOption = False,
 ) -> None:
     """Materialise the whole graph for one night, reading only files dated up to it."""
     night = parse_date(business_date, "--date")
     settings = Settings.from_env()
-    plan = catch_up_plan(settings, night, landing, catch_up)
+    refuse_nights_outside(settings, night, night)
+    plan = catch_up_plan(settings, night, landing, catch_up, allow_empty)
     materialize_nights(
         settings,
         [night.isoformat()],
         landing_dir=str(landing) if landing else None,
         tags={REPOST_TAG: "true"} if repost else None,
         catch_up=plan,
+        allow_empty=allow_empty,
     )
     console.print(f"Reconciled {night}.")
 
@@ -144,18 +212,23 @@ def backfill(
     end: Annotated[str, typer.Option(help="Last business date (inclusive).")],
     landing: Annotated[Path | None, typer.Option(help="Landing folder to read.")] = None,
     catch_up: CatchUpOption = True,
+    allow_empty: AllowEmptyOption = False,
 ) -> None:
     """Materialise a range of nights in order, without posting to Slack."""
-    first = parse_date(start, "--start")
-    dates = nights(first, parse_date(end, "--end"))
+    first, last = parse_date(start, "--start"), parse_date(end, "--end")
+    if last < first:
+        raise typer.BadParameter(f"{last} is before --start {first}", param_hint="--end")
+    dates = nights(first, last)
     settings = Settings.from_env()
-    plan = catch_up_plan(settings, first, landing, catch_up)
+    refuse_nights_outside(settings, first, last)
+    plan = catch_up_plan(settings, first, landing, catch_up, allow_empty)
     materialize_nights(
         settings,
         dates,
         landing_dir=str(landing) if landing else None,
         backfill=True,
         catch_up=plan,
+        allow_empty=allow_empty,
     )
     console.print(f"Reconciled {len(dates)} night(s), {dates[0]} to {dates[-1]}.")
 

@@ -44,7 +44,9 @@ def build_assets(settings: Settings) -> list[dg.AssetsDefinition]:
     ]
 
 
-def build_definitions(settings: Settings) -> dg.Definitions:
+def build_definitions(settings: Settings, *, allow_empty: bool = False) -> dg.Definitions:
+    """The code location; `allow_empty` lets a run replace stored nights with empty ones
+    (`recon run --allow-empty`), never the default."""
     assets = build_assets(settings)
     report = next(a for a in assets if a.key == dg.AssetKey(EXCEPTION_REPORT))
     partitions = build_daily_partitions(settings)
@@ -60,7 +62,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         jobs=[job],
         schedules=[build_nightly_schedule(job, settings.schedule_running)],
         sensors=sensors,
-        resources=build_resources(settings),
+        resources=build_resources(settings, allow_empty=allow_empty),
         # One writer at a time: the embedded DuckDB file takes a single writing process.
         executor=dg.in_process_executor,
     )

@@ -21,10 +21,14 @@ def build_warehouse(settings: Settings) -> Warehouse:
     return DuckDBWarehouse(database=str(settings.duckdb_path))
 
 
-def build_resources(settings: Settings, landing_dir: str | None = None) -> dict[str, Any]:
+def build_resources(
+    settings: Settings, landing_dir: str | None = None, allow_empty: bool = False
+) -> dict[str, Any]:
     return {
         "landing": LandingSource(
-            landing_dir=landing_dir or str(settings.landing_dir), rules_dir=str(settings.rules_dir)
+            landing_dir=landing_dir or str(settings.landing_dir),
+            rules_dir=str(settings.rules_dir),
+            allow_empty=allow_empty,
         ),
         "warehouse": build_warehouse(settings),
         "rules": rules_resource(settings),

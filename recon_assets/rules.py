@@ -259,17 +259,43 @@ def line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int:
     return line
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """The safe loader without aliases: a rules file never needs one, and a few hundred bytes
+    of nested aliases (a "billion laughs") expand into more than any check can walk."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"alias *{event.anchor} is not allowed in a rules file",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)  # type: ignore[misc]
+
+
+def _load(text: str) -> tuple[yaml.Node | None, Any]:
+    """The document's node tree (for line numbers) and its data, composed once."""
+    loader = _NoAliasLoader(text)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    finally:
+        loader.dispose()
+
+
 def load_yaml_model(path: Path, model: type[M]) -> M:
     try:
-        text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text)
-        data = yaml.safe_load(text) or {}
+        node, data = _load(path.read_text(encoding="utf-8"))
+        data = data or {}
     except FileNotFoundError:
         raise RulesError(f"{path}: file is missing") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        raise RulesError(f"{path}, line {line}: not valid YAML: {err}") from err
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "line 1"
+        problem = getattr(err, "problem", None) or str(err)
+        raise RulesError(f"{path}, {where}: not valid YAML: {problem}") from err
     try:
         return model.model_validate(data)
     except ValidationError as err:

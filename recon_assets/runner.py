@@ -23,8 +23,29 @@ from recon_assets.resources import build_warehouse
 from recon_assets.settings import Settings
 from recon_assets.tags import BACKFILL_TAG
 
-# The command line shows progress and results; Dagster's step logs stay in the run record.
-QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# The command line shows progress and results, and a failure in one line (recon_assets/
+# cli_errors.py); Dagster's step logs, tracebacks included, stay in the run record.
+QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+
+
+class NightFailed(RuntimeError):
+    """A night's run failed at `step`; the step's own exception is the `__cause__`."""
+
+    def __init__(self, night: str, step: str, run_id: str | None):
+        super().__init__(f"reconciling {night} failed at step {step}")
+        self.night, self.step, self.run_id = night, step, run_id
+
+
+def failed_step(instance: dg.DagsterInstance) -> tuple[str, str | None]:
+    """The first failed step of the latest run (the one that just failed), and its id."""
+    runs = instance.get_runs(limit=1)
+    if not runs:
+        return "the start of the run", None
+    failures = instance.get_records_for_run(
+        runs[0].run_id, of_type=dg.DagsterEventType.STEP_FAILURE
+    ).records
+    step = failures[0].event_log_entry.step_key if failures else None
+    return step or "the start of the run", runs[0].run_id
 
 
 def dagster_instance(settings: Settings) -> dg.DagsterInstance:
@@ -64,12 +85,14 @@ def materialize_range(
     landing_dir: str | None = None,
     tags: dict[str, str] | None = None,
     selection: Sequence[str] | None = None,
+    allow_empty: bool = False,
 ) -> dg.ExecuteInProcessResult:
     """One run of the `nightly_reconciliation` job over the nights first..last, in date order
-    (or over `selection` only); raises on failure."""
+    (or over `selection` only); raises on failure. `allow_empty`: a missing landing folder or
+    file may replace stored nights with empty ones (`--allow-empty`)."""
     if landing_dir:
         settings = dataclasses.replace(settings, landing_dir=Path(landing_dir))
-    definitions = build_definitions(settings)
+    definitions = build_definitions(settings, allow_empty=allow_empty)
     job = definitions.resolve_job_def(NIGHTLY_JOB)
     if first == last:
         partition_tags = {PARTITION_NAME_TAG: first}
@@ -102,6 +125,7 @@ def materialize_night(
     landing_dir: str | None = None,
     tags: dict[str, str] | None = None,
     selection: Sequence[str] | None = None,
+    allow_empty: bool = False,
 ) -> dg.ExecuteInProcessResult:
     """Materialise the graph (or `selection`) for one business date; raises on failure."""
     return materialize_range(
@@ -112,6 +136,7 @@ def materialize_night(
         landing_dir=landing_dir,
         tags=tags,
         selection=selection,
+        allow_empty=allow_empty,
     )
 
 
@@ -124,6 +149,7 @@ def materialize_nights(
     selection: Sequence[str] | None = None,
     tags: dict[str, str] | None = None,
     catch_up: Sequence[str] = (),
+    allow_empty: bool = False,
 ) -> list[dg.ExecuteInProcessResult]:
     """Nights in date order, one run per span of consecutive nights: each night reads the
     open breaks the night before left.
@@ -139,17 +165,22 @@ def materialize_nights(
         for (first, last), quiet in plan:
             verb = "Catching up" if first in catch_up else "Reconciling"
             task = progress.add_task(f"{verb} {first}" + (f" to {last}" if last != first else ""))
-            results.append(
-                materialize_range(
-                    settings,
-                    first,
-                    last,
-                    instance=instance,
-                    landing_dir=landing_dir,
-                    tags={**(tags or {}), **({BACKFILL_TAG: "true"} if quiet else {})},
-                    selection=selection,
+            try:
+                results.append(
+                    materialize_range(
+                        settings,
+                        first,
+                        last,
+                        instance=instance,
+                        landing_dir=landing_dir,
+                        tags={**(tags or {}), **({BACKFILL_TAG: "true"} if quiet else {})},
+                        selection=selection,
+                        allow_empty=allow_empty,
+                    )
                 )
-            )
+            except Exception as err:
+                nights_run = first if first == last else f"{first} to {last}"
+                raise NightFailed(nights_run, *failed_step(instance)) from err
             progress.remove_task(task)
     return results
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -14,6 +15,10 @@ DEFAULT_TIMEZONE = "Europe/London"
 DEFAULT_START_DATE = "2024-01-01"
 # `recon demo` writes its first night here, so `make dev` shows its nights from the first.
 START_DATE_FILE = "start_date"
+
+
+class SettingsError(ValueError):
+    """An environment variable with a value that cannot be used; the message names it."""
 
 
 @dataclass(frozen=True)
@@ -45,21 +50,37 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         home = Path(os.environ.get("RECON_HOME", ".recon"))
+        if home.exists() and not home.is_dir():
+            raise SettingsError(f"RECON_HOME={str(home)!r} is a file: point RECON_HOME at a folder")
         timezone = os.environ.get("RECON_TIMEZONE", DEFAULT_TIMEZONE)
         try:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError) as err:
-            raise ValueError(f"RECON_TIMEZONE={timezone!r} is not an IANA time zone") from err
+            raise SettingsError(
+                f"RECON_TIMEZONE={timezone!r} is not an IANA time zone: set it to one such as "
+                f"{DEFAULT_TIMEZONE}"
+            ) from err
         warehouse = os.environ.get("RECON_WAREHOUSE", "duckdb").lower()
         if warehouse not in WAREHOUSES:
-            raise ValueError(f"RECON_WAREHOUSE={warehouse!r}: expected one of {WAREHOUSES}")
+            raise SettingsError(
+                f"RECON_WAREHOUSE={warehouse!r} is not a warehouse: set it to "
+                f"{' or '.join(WAREHOUSES)}"
+            )
+        start_date = os.environ.get("RECON_START_DATE") or stored_start_date(home)
+        try:
+            datetime.strptime(start_date, "%Y-%m-%d")
+        except ValueError as err:
+            raise SettingsError(
+                f"RECON_START_DATE={start_date!r} (or {home / START_DATE_FILE}) is not a "
+                "YYYY-MM-DD date: set it to the first business date your landing files cover"
+            ) from err
         return cls(
             home=home,
             landing_dir=Path(os.environ.get("RECON_LANDING_DIR", str(home / "landing"))),
             rules_dir=Path(os.environ.get("RECON_RULES_DIR", str(PROJECT_ROOT / "rules"))),
             timezone=timezone,
             warehouse=warehouse,
-            start_date=os.environ.get("RECON_START_DATE") or stored_start_date(home),
+            start_date=start_date,
             slack_channel=os.environ.get("RECON_SLACK_CHANNEL") or None,
             schedule_running=os.environ.get("RECON_SCHEDULE", "running").lower() != "stopped",
             bigquery_project=os.environ.get("RECON_BQ_PROJECT") or None,

@@ -29,6 +29,7 @@ from pydantic import PrivateAttr
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel
 
+from recon_assets.redact import redact, redact_error
 from recon_assets.settings import Settings
 from recon_assets.sources.catalog import SOURCES
 from recon_assets.sql import SOURCE_DIALECT, load_sql, sql_files
@@ -459,14 +460,16 @@ class BigQueryWarehouse(dg.ConfigurableResource):
             try:
                 self._create_missing_tables(session)
                 yield session
-            except BaseException:
+            except BaseException as error:
+                # What BigQuery answered is logged and kept in the run record: no secret in it.
+                redact_error(error)
                 # The error that brought us here is the one to see; failing to end the
                 # session only leaves it to expire on its own.
                 try:
                     session.close()
                 except Exception as err:
                     dg.get_dagster_logger(__name__).warning(
-                        f"could not end BigQuery session {session.session_id}: {err}"
+                        f"could not end BigQuery session {session.session_id}: {redact(str(err))}"
                     )
                 raise
             session.close()

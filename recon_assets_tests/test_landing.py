@@ -142,6 +142,7 @@ def test_parquet_rows_are_numbered_from_one(tmp_path):
 def test_missing_file_is_not_delivered_and_header_only_is_delivered_empty(tmp_path):
     landing = LandingSource(landing_dir=str(tmp_path))
     spec = SOURCES_BY_NAME["shipments"]
+    (tmp_path / "shipments").mkdir()  # the source delivers, but not this night
     missing = landing.read(spec, DAY)
     assert not missing.delivered and missing.frame.empty
     write_landing(tmp_path, "shipments", DAY, [])

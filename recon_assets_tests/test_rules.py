@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from datetime import date
 
 import pytest
@@ -65,6 +66,27 @@ def test_unknown_check_and_bad_yaml_are_rejected(rules_dir):
     (rules_dir / "accepted" / "gift.yaml").write_text("rules: [\n")
     with pytest.raises(RulesError, match="not valid YAML"):
         load_rules(rules_dir)
+
+
+# ~400 bytes that expand to 9**9 strings if aliases are followed (a "billion laughs").
+ALIAS_BOMB = "".join(
+    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9 if prev else ['lol'] * 9)}]\n"
+    for prev, name in zip(["", *"abcdefgh"], "abcdefghi", strict=True)
+)
+
+
+def test_an_alias_bomb_in_rules_fails_fast_naming_file_and_line(rules_dir):
+    path = rules_dir / "accepted" / "bomb.yaml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(ALIAS_BOMB)
+    assert len(ALIAS_BOMB) < 450
+    started = time.monotonic()
+    with pytest.raises(RulesError) as caught:
+        load_rules(rules_dir)
+    assert time.monotonic() - started < 2
+    assert str(caught.value) == (
+        f"{path}, line 2, column 8: not valid YAML: alias *a is not allowed in a rules file"
+    )
 
 
 BREAK = {

@@ -27,6 +27,7 @@ from recon_assets.rules import (
     AcceptedPolicy,
     AcceptedRule,
     AmountBounds,
+    Rules,
     RulesError,
     load_accepted_policy,
     load_rules,
@@ -160,6 +161,24 @@ def rule_yaml(rule: AcceptedRule, brk: dict[str, Any], scope: Scope) -> str:
     return header + body
 
 
+# What a rule accepts; who wrote it, when, why and its id do not change that.
+_ABOUT_THE_RULE = {"id", "reason", "owner", "author", "created", "expires"}
+
+
+def refuse_a_second_rule(rule: AcceptedRule, rules: Rules) -> None:
+    """The break is pinned already (or the pattern written already) by a rule not yet applied
+    by a rerun: a second file would only be a duplicate to review."""
+    selectors = rule.model_dump(exclude=_ABOUT_THE_RULE)
+    for existing in rules.accepted:
+        pinned = rule.break_id is not None and existing.break_id == rule.break_id
+        if pinned or existing.model_dump(exclude=_ABOUT_THE_RULE) == selectors:
+            what = rule.break_id if pinned else "this pattern"
+            raise AuditError(
+                f"{what} is already accepted by rule {existing.id} in "
+                f"{rules.accepted_files[existing.id]}: edit that file instead"
+            )
+
+
 def _free_id(rule: AcceptedRule, rules_dir: Path) -> AcceptedRule:
     """The rule with an id no other accepted rule or file uses (suffix -2, -3, ...)."""
     taken = set(load_rules(rules_dir).accepted_files)
@@ -215,6 +234,7 @@ def accept_break(
         )
     except ValueError as err:  # pydantic: e.g. an owner or reason that is blank
         raise AuditError(f"cannot make a rule of {break_id}: {err}") from err
+    refuse_a_second_rule(rule, load_rules(rules_dir))
     rule = _free_id(rule, rules_dir)
     refuse_over_cap(rule, brk, load_accepted_policy(rules_dir))
     night = date.fromisoformat(brk["recon_date"])

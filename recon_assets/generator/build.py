@@ -27,6 +27,7 @@ class GenerationSummary:
     rows: dict[str, int]  # landing rows written per source
     files: int  # landing files written
     injections: dict[str, int]  # breaks injected per kind
+    skipped: dict[str, int]  # breaks asked for that the range is too short to show, per kind
     expected_breaks: int  # rows of expected_breaks.csv (one per break per night)
 
 
@@ -74,7 +75,7 @@ def generate(
     rng = Random(seed)
     world = World(start, start + timedelta(days=days - 1), ZoneInfo(timezone))
     trade(world, rng, orders_per_day)
-    injected = inject(world, rng, counts)
+    injected, skipped = inject(world, rng, counts)
     expected = expected_rows(world, injected)
 
     out_dir = Path(out_dir)
@@ -88,6 +89,11 @@ def generate(
         orders=sum(1 for order in world.orders if order.sold),
         rows=written,
         files=len(written) * len(nights),
-        injections={kind: count for kind, count in counts.items() if count},
+        injections={
+            kind: count - skipped.get(kind, 0)
+            for kind, count in counts.items()
+            if count - skipped.get(kind, 0)
+        },
+        skipped=skipped,
         expected_breaks=len(expected),
     )

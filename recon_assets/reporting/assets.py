@@ -12,16 +12,25 @@ from recon_assets.history import NightCalendar
 from recon_assets.legs import GENUINE_ERROR
 from recon_assets.partitions import SINGLE_RUN, each_night
 from recon_assets.reconciliation.assets import RulesResource
+from recon_assets.redact import redact_error
 from recon_assets.reporting.facts import FailedCheck, NightFacts, gather_facts
 from recon_assets.reporting.narrative import build_narrative, render
 from recon_assets.reporting.narrator import narrate, narrator_from_env
-from recon_assets.reporting.slack import PartlyPosted, Posted, SlackNotConfigured, SlackResource
+from recon_assets.reporting.slack import (
+    PartlyPosted,
+    Posted,
+    SlackNotConfigured,
+    SlackResource,
+    slack_error_text,
+)
 from recon_assets.reporting.store import (
     ReportFiles,
     keep_report,
+    posted_report,
     previous_post,
     record_post,
     stored_report,
+    thread_incomplete,
 )
 from recon_assets.rules import Rules
 from recon_assets.sources.assets import DELIVERED
@@ -251,25 +260,41 @@ def post_night(
     if not slack.enabled:
         return not_posted(f"Slack is off (SLACK_BOT_TOKEN is not set); the report is at {where}.")
     earlier = previous_post(warehouse, night)
-    if earlier and not (config.repost or tags.get(REPOST_TAG) == "true"):
-        return not_posted(
-            f"{night} was already posted (message {earlier['ts']}); rerun with repost to post it "
-            "again.",
-            channel=earlier["channel"],
-            ts=earlier["ts"],
-        )
+    repost = config.repost or tags.get(REPOST_TAG) == "true"
+    completing = earlier is not None and not repost
+    if earlier and completing:
+        posted_from = posted_report(warehouse, night, earlier["report_digest"])
+        if not thread_incomplete(earlier, posted_from):
+            return not_posted(
+                f"{night} was already posted (message {earlier['ts']}); rerun with repost to "
+                "post it again.",
+                channel=earlier["channel"],
+                ts=earlier["ts"],
+            )
+        report, report_digest = posted_from, earlier["report_digest"]
     try:
-        posted = slack.post_messages(list(report.messages), report.attachment)
+        if earlier and completing:
+            # A reply or the file failed last time: finish that thread, never a second message.
+            before = Posted(
+                earlier["channel"], earlier["ts"], earlier["thread_replies"], earlier["file_id"]
+            )
+            posted = slack.complete_thread(before, list(report.messages), report.attachment)
+        else:
+            posted = slack.post_messages(list(report.messages), report.attachment)
     except PartlyPosted as err:
+        redact_error(err)
         record_post(warehouse, night, context.run_id, err.posted, report_digest)
         raise dg.Failure(
             f"The report for {night} was posted ({err.posted.ts}) but its thread was not "
-            f"completed: {err.__cause__}. The full report is at {where}.",
+            f"completed: {slack_error_text(err.__cause__, slack.max_retry_after_seconds)}. The "
+            f"next run completes it; the full report is at {where}.",
             metadata=_posted_metadata(err.posted),
         ) from err
     except (SlackClientError, SlackNotConfigured, OSError) as err:
+        redact_error(err)
         raise dg.Failure(
-            f"Slack did not take the report for {night} after retries: {err}. "
+            f"Slack did not take the report for {night} after retries: "
+            f"{slack_error_text(err, slack.max_retry_after_seconds)}. "
             f"The report is kept at {where}.",
             metadata={"posted": False, "report_digest": report_digest},
         ) from err
@@ -277,7 +302,8 @@ def post_night(
     return dg.MaterializeResult(
         metadata={
             **_posted_metadata(posted),
-            "reposted": earlier is not None,
+            "reposted": earlier is not None and repost,
+            "thread_completed": completing,
             "report_digest": report_digest,
         }
     )

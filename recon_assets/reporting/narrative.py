@@ -38,6 +38,23 @@ CLASS_LABELS = {
 }
 # How many breaks the main Slack message lists; the rest go to its thread and the CSV.
 MAX_LISTED = 15
+# A key longer than this is shown as its first and last KEY_END characters around "…", so a
+# line keeps its money, owner and break id within Slack's limits; the CSV keeps it whole.
+MAX_KEY_CHARS = 64
+KEY_END = 30
+_LONG_RUN = re.compile(rf"\S{{{MAX_KEY_CHARS + 1},}}")
+
+
+def short_key(key: str) -> str:
+    return key if len(key) <= MAX_KEY_CHARS else f"{key[:KEY_END]}…{key[-KEY_END:]}"
+
+
+def shorten_keys(text: str, *keys: str) -> str:
+    """`text` with `keys` and any other run of more than MAX_KEY_CHARS non-blank characters (a
+    key quoted in a reason, e.g. a nearest candidate) shortened in the middle."""
+    for key in keys:
+        text = text.replace(key, short_key(key))
+    return _LONG_RUN.sub(lambda m: short_key(m.group()), text)
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:
@@ -121,7 +138,7 @@ def chargebacks_text(facts: NightFacts) -> str:
 
 
 def chargeback_line(c: Chargeback) -> str:
-    return chargeback_sentence(dataclasses.asdict(c))
+    return shorten_keys(chargeback_sentence(dataclasses.asdict(c)), c.order_ref, c.psp_reference)
 
 
 def clean_line(facts: NightFacts) -> str:
@@ -151,8 +168,8 @@ def break_line(b: Break) -> str:
     )
     step = f" Next: {b.next_step}" if b.next_step else ""
     return (
-        f"{money}{b.reason}{step} Owner: {b.owner}. Age {plural(b.age_days, 'day')}, "
-        f"{CLASS_LABELS[b.cls][0]}, {b.break_id}."
+        f"{money}{shorten_keys(b.reason, b.key)}{step} Owner: {b.owner}. "
+        f"Age {plural(b.age_days, 'day')}, {CLASS_LABELS[b.cls][0]}, {b.break_id}."
     )
 
 

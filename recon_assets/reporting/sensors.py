@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from dagster._core.storage.event_log.base import AssetRecordsFilter
 
+from recon_assets.redact import redact
 from recon_assets.reporting.assets import EXCEPTION_REPORT
 from recon_assets.reporting.slack import SlackResource, escape_mrkdwn
 
@@ -21,7 +22,7 @@ MAX_ERROR_CHARS = 500
 
 def failure_text(night: str | None, step: str, error: str, run_url: str) -> str:
     """The alert, escaped: an error message can quote source data."""
-    error = " ".join(error.split())
+    error = " ".join(redact(error).split())
     if len(error) > MAX_ERROR_CHARS:
         error = error[: MAX_ERROR_CHARS - 1] + "…"
     what = f"the reconciliation for {night}" if night else "a reconciliation run"

@@ -13,17 +13,26 @@ from typing import Any
 
 import dagster as dg
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+
+from recon_assets.redact import redact
+from recon_assets.settings import SettingsError
 
 TOKEN_ENV = "SLACK_BOT_TOKEN"
 BASE_URL_ENV = "RECON_SLACK_BASE_URL"
 WEBSERVER_URL_ENV = "DAGSTER_WEBSERVER_URL"
 DEFAULT_WEBSERVER_URL = "http://localhost:3000"
+MAX_RETRY_AFTER_ENV = "RECON_SLACK_MAX_RETRY_AFTER"
+DEFAULT_MAX_RETRY_AFTER = 60.0
 
 # Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks).
 MAX_BLOCKS = 50
@@ -57,6 +66,48 @@ def blocks_as_text(messages: list[dict[str, Any]], attachment: str | None = None
     return "\n\n".join(parts) + "\n"
 
 
+def retry_after(response: HttpResponse | None) -> float | None:
+    """The seconds a 429 asks to wait (Retry-After), if it says."""
+    headers = {k.lower(): v for k, v in (response.headers if response else {}).items()}
+    try:
+        return float(headers["retry-after"][0])
+    except (KeyError, IndexError, ValueError):
+        return None
+
+
+class CappedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """Waits the Retry-After a 429 names, up to `max_wait` seconds: a longer wait is not
+    retried, so the post fails in seconds (the report is kept) instead of blocking the run."""
+
+    def __init__(self, max_retry_count: int, max_wait: float):
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait = max_wait
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        wait = retry_after(response)
+        return super()._can_retry(state=state, request=request, response=response) and (
+            wait is None or wait <= self.max_wait
+        )
+
+
+def slack_error_text(err: BaseException, max_wait: float) -> str:
+    """What went wrong with Slack in one line, tokens redacted (Slack can echo them)."""
+    if isinstance(err, SlackApiError) and err.response.status_code == 429:
+        wait = err.response.headers.get("Retry-After") or err.response.headers.get("retry-after")
+        return (
+            f"rate limited: Slack asked to wait {wait} s, more than the {max_wait:g} s allowed "
+            f"({MAX_RETRY_AFTER_ENV})"
+        )
+    return " ".join(redact(str(err)).split())
+
+
 @dataclass(frozen=True)
 class Posted:
     channel: str  # the channel id Slack answered with
@@ -87,6 +138,8 @@ class SlackResource(dg.ConfigurableResource):
     max_retries: int = 3
     backoff_factor: float = 0.5
     timeout_seconds: int = 30
+    # The longest Retry-After a rate-limited post waits for (RECON_SLACK_MAX_RETRY_AFTER).
+    max_retry_after_seconds: float = DEFAULT_MAX_RETRY_AFTER
 
     @property
     def enabled(self) -> bool:
@@ -106,8 +159,7 @@ class SlackResource(dg.ConfigurableResource):
             timeout=self.timeout_seconds,
             retry_handlers=[
                 ConnectionErrorRetryHandler(max_retry_count=self.max_retries),
-                # Sleeps for the Retry-After the 429 names.
-                RateLimitErrorRetryHandler(max_retry_count=self.max_retries),
+                CappedRateLimitRetryHandler(self.max_retries, self.max_retry_after_seconds),
                 ServerErrorRetryHandler(
                     max_retry_count=self.max_retries, interval_calculator=backoff
                 ),
@@ -131,33 +183,72 @@ class SlackResource(dg.ConfigurableResource):
         client = self.client()
         first, *replies = messages
         response = client.chat_postMessage(channel=self.channel, **first)
-        channel, ts = response["channel"], response["ts"]
-        done = 0
+        return self._thread(
+            client, Posted(response["channel"], response["ts"], 0, None), replies, attachment
+        )
+
+    def complete_thread(
+        self,
+        posted: Posted,
+        messages: list[dict[str, Any]],
+        attachment: dict[str, str] | None = None,
+    ) -> Posted:
+        """The replies (and the attachment) an earlier post of `messages` did not get to."""
+        return self._thread(
+            self.client(),
+            posted,
+            messages[1 + posted.thread_replies :],
+            attachment if posted.file_id is None else None,
+        )
+
+    def _thread(
+        self,
+        client: WebClient,
+        posted: Posted,
+        replies: list[dict[str, Any]],
+        attachment: dict[str, str] | None,
+    ) -> Posted:
+        done, file_id = posted.thread_replies, posted.file_id
         try:
             for reply in replies:
-                client.chat_postMessage(channel=channel, thread_ts=ts, **reply)
+                client.chat_postMessage(channel=posted.channel, thread_ts=posted.ts, **reply)
                 done += 1
-            file_id = None
             if attachment:
                 # files_upload_v2 needs the channel id, which the first post answered with.
                 uploaded = client.files_upload_v2(
-                    channel=channel,
-                    thread_ts=ts,
+                    channel=posted.channel,
+                    thread_ts=posted.ts,
                     filename=attachment["filename"],
                     title=attachment["title"],
                     content=attachment["content"],
                 )
                 file_id = uploaded["file"]["id"]
         except Exception as err:
-            # The caller must still record the first message, or a rerun would post it twice.
-            raise PartlyPosted(Posted(channel, ts, done, None)) from err
-        return Posted(channel, ts, done, file_id)
+            # The caller must still record what went out: the next run completes the thread.
+            raise PartlyPosted(Posted(posted.channel, posted.ts, done, file_id)) from err
+        return Posted(posted.channel, posted.ts, done, file_id)
+
+
+def max_retry_after_from_env() -> float:
+    text = os.environ.get(MAX_RETRY_AFTER_ENV) or str(DEFAULT_MAX_RETRY_AFTER)
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise SettingsError(
+            f"{MAX_RETRY_AFTER_ENV}={text!r} is not a number of seconds: set it to one such as "
+            f"{DEFAULT_MAX_RETRY_AFTER:g}"
+        )
+    return seconds
 
 
 def slack_resource_from_env(channel: str | None) -> SlackResource:
-    """The one place Slack's endpoint and the run-link base URL are read from the environment."""
+    """The one place Slack's endpoint, the run-link base URL and the longest Retry-After to
+    wait for are read from the environment."""
     return SlackResource(
         channel=channel,
         base_url=os.environ.get(BASE_URL_ENV) or None,
         webserver_url=os.environ.get(WEBSERVER_URL_ENV) or DEFAULT_WEBSERVER_URL,
+        max_retry_after_seconds=max_retry_after_from_env(),
     )

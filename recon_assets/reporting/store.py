@@ -88,6 +88,22 @@ def previous_post(warehouse: Warehouse, recon_date: str) -> dict[str, Any] | Non
     return rows[0] if rows else None
 
 
+def posted_report(warehouse: Warehouse, recon_date: str, report_digest: str) -> RenderedReport:
+    """The report a post was made from (kept in report_history before every post)."""
+    [row] = _query(
+        warehouse,
+        "posted_report",
+        {"recon_date": date.fromisoformat(recon_date), "digest": report_digest},
+    )
+    return RenderedReport.from_payload(row["markdown"], row["payload"])
+
+
+def thread_incomplete(post: dict[str, Any], report: RenderedReport) -> bool:
+    """Whether a reply or the attachment of the post did not go out."""
+    missing_file = report.attachment is not None and not post["file_id"]
+    return post["thread_replies"] < len(report.messages) - 1 or missing_file
+
+
 def record_post(
     warehouse: Warehouse, recon_date: str, run_id: str, posted: Posted, report_digest: str
 ) -> None:

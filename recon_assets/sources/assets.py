@@ -11,7 +11,9 @@ from recon_assets.metadata import money_metadata
 from recon_assets.partitions import SINGLE_RUN, each_night
 from recon_assets.sources.catalog import SOURCES, SourceSpec
 from recon_assets.sources.landing import (
+    ALLOW_EMPTY_HINT,
     LandingError,
+    LandingFolderError,
     LandingSource,
     Problem,
     schema_problems,
@@ -62,6 +64,25 @@ def schema_check_result(spec: SourceSpec, stored: pd.DataFrame) -> dg.AssetCheck
     )
 
 
+def refuse_to_forget_a_delivery(
+    warehouse: Warehouse, spec: SourceSpec, business_date: str, landing_dir: str
+) -> None:
+    """A file the night was reconciled with has gone: a wrong folder more often than a
+    withdrawn delivery, so the stored rows stay unless the operator says otherwise."""
+    stored = warehouse.query(
+        "SELECT file_name FROM source_deliveries "
+        "WHERE business_date = $d AND source = $s AND delivered",
+        {"d": business_date, "s": spec.name},
+    )
+    if len(stored):
+        error = LandingFolderError(
+            f"{spec.name}/{stored['file_name'].iloc[0]} was delivered for {business_date} and "
+            f"is stored, but is not in {landing_dir}: check the landing folder, or "
+            f"{ALLOW_EMPTY_HINT}"
+        )
+        raise dg.Failure(description=str(error)) from error
+
+
 def build_source_asset(
     spec: SourceSpec, partitions_def: dg.PartitionsDefinition, warehouse_kind: str
 ) -> dg.AssetsDefinition:
@@ -103,6 +124,8 @@ def build_source_asset(
     ) -> dg.MaterializeResult:
         try:
             landed = landing.read(spec, business_date)
+        except LandingFolderError as err:
+            raise dg.Failure(description=str(err)) from err
         except LandingError as err:
             raise dg.Failure(
                 description=f"{spec.name} for {business_date} was rejected: {err}",
@@ -112,6 +135,8 @@ def build_source_asset(
                 },
             ) from err
 
+        if not landed.delivered and not landing.allow_empty:
+            refuse_to_forget_a_delivery(warehouse, spec, business_date, landing.landing_dir)
         partition = {"business_date": business_date}
         warehouse.replace_partition(spec.name, partition, landed.frame)
         fingerprint = dataclasses.asdict(Fingerprint.of(landed.path))

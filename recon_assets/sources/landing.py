@@ -444,14 +444,43 @@ def schema_problems(
     return problems, len(cases)
 
 
+class LandingFolderError(ValueError):
+    """The landing folder cannot be the one the sources deliver into, or a night's file has
+    gone from it: reading on would store empty deliveries over real ones."""
+
+
+ALLOW_EMPTY_HINT = "--allow-empty (resource landing: allow_empty) stores it as not delivered"
+
+
+def check_landing_folder(landing_dir: Path) -> None:
+    """Refuses a landing folder that does not exist or holds none of the sources' folders
+    (a mistyped --landing or RECON_LANDING_DIR): not seven sources that did not deliver."""
+    if not landing_dir.is_dir():
+        raise LandingFolderError(
+            f"landing folder {landing_dir} does not exist: pass --landing (or set "
+            f"RECON_LANDING_DIR) to the folder the sources deliver into, or {ALLOW_EMPTY_HINT}"
+        )
+    if not any((landing_dir / name).is_dir() for name in SOURCES_BY_NAME):
+        raise LandingFolderError(
+            f"landing folder {landing_dir} holds none of the sources' folders "
+            f"({', '.join(SOURCES_BY_NAME)}): pass --landing (or set RECON_LANDING_DIR) to the "
+            f"folder the sources deliver into, or {ALLOW_EMPTY_HINT}"
+        )
+
+
 class LandingSource(dg.ConfigurableResource):
     """The landing folder the sources deliver their daily files into."""
 
     landing_dir: str
     # Where `currencies.yaml` may restrict the currencies; None: every active ISO-4217 code.
     rules_dir: str | None = None
+    # Read a missing or empty landing folder, and store a night's missing file over a stored
+    # delivery, as "not delivered": only when an operator says so.
+    allow_empty: bool = False
 
     def read(self, spec: SourceSpec, business_date: str) -> LandedFile:
+        if not self.allow_empty:
+            check_landing_folder(Path(self.landing_dir))
         path = landing_path(Path(self.landing_dir), spec.name, business_date)
         if path is None:
             empty = pd.DataFrame(

@@ -153,6 +153,23 @@ def test_accept_refuses_what_would_be_a_mistake(stored: Stored, accepted: Accept
     assert len(list((accepted.stored.settings.rules_dir / "accepted").glob("*.yaml"))) == 1
 
 
+def test_accepting_a_break_twice_before_a_rerun_refuses_naming_the_file(stored: Stored):
+    brk = break_id("web_sale_vs_ledger", stored.injected("ledger_not_posted")["key"].iloc[0])
+    for scope in ("break", "pattern"):
+        first = stored.recon("accept", brk, "--reason", "once", "--scope", scope)
+        assert first.exit_code == 0, first.output
+        [path] = (stored.settings.rules_dir / "accepted").glob("*.yaml")
+        again = stored.recon("accept", brk, "--reason", "twice", "--scope", scope)
+        assert again.exit_code == 1
+        what = brk if scope == "break" else "this pattern"
+        rule_id = path.stem
+        assert again.output.strip() == (
+            f"{what} is already accepted by rule {rule_id} in {path}: edit that file instead"
+        )
+        assert list((stored.settings.rules_dir / "accepted").glob("*.yaml")) == [path]
+        path.unlink()
+
+
 def test_author_is_git_user_name_else_user(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     monkeypatch.setenv("USER", "night-auditor")
     monkeypatch.setenv("PATH", str(tmp_path))  # no git on the path

@@ -9,8 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from typer.testing import CliRunner
 
-from recon_assets.generator import INJECTION_KINDS, InjectionError, generate, parse_breaks
+from recon_assets.cli import app
+from recon_assets.generator import INJECTION_KINDS, generate, parse_breaks
 from recon_assets.legs import DEFAULT_SLA_DAYS
 from recon_assets_tests.generator.conftest import NIGHTS, Sample, make_sample
 
@@ -137,9 +139,23 @@ def test_counts_place_each_break_on_its_own_target(tmp_path: Path) -> None:
     }
 
 
-def test_a_range_too_short_for_a_break_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(InjectionError, match="refund_not_in_ledger"):
-        generate(tmp_path, date(2025, 1, 6), 1, 20, seed=1, breaks={"refund_not_in_ledger": 1})
+def test_a_range_too_short_for_a_break_injects_what_fits_and_says_what_it_skipped(
+    tmp_path: Path,
+) -> None:
+    asked = {"refund_not_in_ledger": 1, "late_oms": 1}
+    summary = generate(tmp_path, date(2025, 1, 6), 1, 20, seed=1, breaks=asked)
+    assert (summary.injections, summary.skipped) == ({"late_oms": 1}, {"refund_not_in_ledger": 1})
+    expected = (tmp_path / "expected_breaks.csv").read_text()
+    assert "late_oms" in expected and "refund_not_in_ledger" not in expected
+
+
+def test_recon_generate_three_nights_injects_what_fits(tmp_path: Path) -> None:
+    args = ["generate", "--out", str(tmp_path), "--start", "2026-10-01", "--days", "3"]
+    result = CliRunner().invoke(app, [*args, "--orders-per-day", "50", "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    [line] = [x for x in result.output.splitlines() if x.startswith("Not injected")]
+    assert line.startswith("Not injected, 3 night(s) are too short to show them: ")
+    assert "refund_missing_at_processor (1)" in line
 
 
 def test_parse_breaks() -> None:

@@ -101,6 +101,12 @@ def test_failure_text_escapes_the_error_and_keeps_only_its_own_link():
     assert failure_text(None, "s", "x" * 2000, "u").count("x") == 499
 
 
+def test_failure_text_never_carries_a_token(monkeypatch):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    text = failure_text("2026-03-20", "slack_report", f"invalid_auth for {TOKEN}", "u")
+    assert TOKEN not in text and "invalid_auth for [redacted]" in text
+
+
 @pytest.mark.parametrize(
     ("now", "passed"),
     [

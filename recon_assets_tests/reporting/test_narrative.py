@@ -12,6 +12,7 @@ from recon_assets.reporting.narrative import (
     CLASS_LABELS,
     MAX_LISTED,
     SYSTEM_LABELS,
+    breaks_csv,
     build_narrative,
     render,
     render_markdown,
@@ -209,3 +210,18 @@ def test_rules_about_to_expire_are_mentioned_on_clean_and_broken_nights():
     assert "Accepted rules expiring soon: gift-card-orders on 2026-04-05." in render_markdown(
         build_narrative(broken)
     )
+
+
+def test_a_huge_key_is_shortened_in_the_middle_and_the_line_keeps_money_owner_and_id():
+    key = "A" * 5_000 + "-middle-" + "Z" * 5_000
+    huge = brk(1, amount=123_45, key=key, reason=f"Order {key}: order management differs.")
+    report = render(night(huge), build_narrative(night(huge)))
+    shown = f"{'A' * 30}…{'Z' * 30}"
+    slack_text = blocks_as_text(list(report.messages))
+    for text in (slack_text, report.markdown):
+        [line] = [line for line in text.splitlines() if huge.break_id in line]
+        assert f"Order {shown}: order management differs." in line
+        assert format_money(123_45, "GBP") in line and "Owner: ecommerce-ops." in line
+        assert line.rstrip().endswith(f"{huge.break_id}.")
+        assert key not in text
+    assert key in breaks_csv(night(huge))  # the CSV attachment keeps the whole key

@@ -8,6 +8,7 @@ import dataclasses
 import io
 import json
 import shutil
+import time
 from datetime import date, timedelta
 
 import dagster as dg
@@ -282,3 +283,81 @@ def test_report_mentions_accepted_rules_about_to_expire(
     assert metadata_of(result, EXCEPTION_REPORT)["report"].endswith(
         f"Accepted rules expiring soon: oms-lag on {expires}.\n"
     )
+
+
+def _slack_failure(result: dg.ExecuteInJobResult) -> str:
+    """The failed slack_report step as Dagster's run record keeps it, causes included."""
+    [failure] = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+    assert failure.step_key == SLACK_REPORT
+    return failure.event_specific_data.error.to_string()
+
+
+def test_a_retry_after_beyond_the_cap_fails_at_once_and_keeps_the_report(
+    settings, use_db, clean_then_missing_db, instance, slack, monkeypatch
+):
+    use_db(clean_then_missing_db)
+    monkeypatch.setenv("RECON_SLACK_MAX_RETRY_AFTER", "5")
+    limited = json.dumps({"ok": False, "error": "ratelimited"})
+    slack.plan.append(Response(limited, status=429, headers={"Retry-After": "100"}))
+    started = time.monotonic()
+    result = materialize_reports(instance, FIRST_NIGHT)
+    assert time.monotonic() - started < 30 and not result.success
+    assert len(slack.posts) == 1
+    assert (
+        "Slack did not take the report for 2026-03-20 after retries: rate limited: Slack asked "
+        "to wait 100 s, more than the 5 s allowed (RECON_SLACK_MAX_RETRY_AFTER). The report is "
+        "kept at"
+    ) in _slack_failure(result)
+    assert _report_file(settings, FIRST_NIGHT).startswith("Reconciliation for")
+
+
+def test_a_token_slack_echoes_in_an_error_is_never_stored(
+    settings, use_db, clean_then_missing_db, instance, slack
+):
+    use_db(clean_then_missing_db)
+    echoed = {"ok": False, "error": "invalid_auth", "detail": f"token {TOKEN} xoxp-other-1"}
+    slack.fail_every_post = Response(json.dumps(echoed), content_type="application/json")
+    result = materialize_reports(instance, FIRST_NIGHT)
+    recorded = _slack_failure(result)
+    assert "invalid_auth" in recorded and "token [redacted] [redacted]" in recorded
+    assert TOKEN not in recorded and "xoxp-other-1" not in recorded
+    logs = instance.all_logs(result.run_id)
+    assert not any(TOKEN in (e.user_message or "") for e in logs)
+
+
+def test_a_thread_left_incomplete_is_completed_by_the_next_run_not_posted_again(
+    settings, use_db, clean_then_missing_db, instance, slack
+):
+    use_db(clean_then_missing_db)
+    warehouse = DuckDBWarehouse(database=str(settings.duckdb_path))
+    warehouse.query(
+        "INSERT INTO classified_variances SELECT DATE '2026-03-20', "
+        "printf('brk_%016d', i), 'sale_vs_oms', CAST(90000 + i AS VARCHAR), 'genuine_error', "
+        "'amount_differs', printf('Order %d: order management is GBP %d.00 more than the sale.', "
+        "90000 + i, i + 1), 'ecommerce-ops', DATE '2026-03-19', 1, (i + 1) * 100, 'GBP', '[]', "
+        "NULL, NULL FROM range(200) AS t(i) RETURNING break_id"
+    )
+    main_ts = "1774000000.000000"
+    slack.plan += [
+        Response(json.dumps({"ok": True, "channel": CHANNEL_ID, "ts": main_ts})),
+        Response(json.dumps({"ok": False, "error": "msg_too_long"})),
+    ]
+    first = materialize_reports(instance, FIRST_NIGHT)
+    assert not first.success and "The next run completes it" in _slack_failure(first)
+    assert not slack.of("files.getUploadURLExternal")
+
+    second = materialize_reports(instance, FIRST_NIGHT)
+    assert second.success
+    main, failed, *replies = slack.posts
+    assert "thread_ts" not in main.body and failed.body["thread_ts"] == main_ts
+    assert replies and all(r.body["thread_ts"] == main_ts for r in replies)
+    assert replies[0].body["blocks"] == failed.body["blocks"]
+    [complete] = slack.of("files.completeUploadExternal")
+    assert complete.body["thread_ts"] == main_ts
+    completed = metadata_of(second, SLACK_REPORT)
+    assert completed["thread_completed"] is True
+    assert (completed["ts"], completed["thread_replies"]) == (main_ts, len(replies))
+
+    third = materialize_reports(instance, FIRST_NIGHT)
+    assert "already posted" in metadata_of(third, SLACK_REPORT)["reason"]
+    assert len(slack.posts) == 2 + len(replies)
