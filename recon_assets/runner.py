@@ -94,6 +94,10 @@ def materialize_range(
         settings = dataclasses.replace(settings, landing_dir=Path(landing_dir))
     definitions = build_definitions(settings, allow_empty=allow_empty)
     job = definitions.resolve_job_def(NIGHTLY_JOB)
+    for night in (first, last):
+        # A run over partition tags is not checked against the partitions by Dagster itself.
+        if not job.partitions_def.has_partition_key(night):
+            raise dg.DagsterUnknownPartitionError(f"Could not find a partition with key `{night}`")
     if first == last:
         partition_tags = {PARTITION_NAME_TAG: first}
     else:

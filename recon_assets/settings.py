@@ -70,9 +70,12 @@ class Settings:
         try:
             datetime.strptime(start_date, "%Y-%m-%d")
         except ValueError as err:
+            where = (
+                "RECON_START_DATE" if os.environ.get("RECON_START_DATE") else home / START_DATE_FILE
+            )
             raise SettingsError(
-                f"RECON_START_DATE={start_date!r} (or {home / START_DATE_FILE}) is not a "
-                "YYYY-MM-DD date: set it to the first business date your landing files cover"
+                f"{where}={start_date!r} is not a YYYY-MM-DD date: set it to the first "
+                "business date your landing files cover"
             ) from err
         return cls(
             home=home,

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import csv
+import os
+import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pytest
 
-from recon_assets.settings import Settings
-from recon_assets.sources.catalog import SOURCES_BY_NAME
-from recon_assets.warehouse import DuckDBWarehouse
+# Hermetic: the code location read at import (recon_assets.definitions.defs) must not see the
+# developer's .recon (a demo's stored first night) or their environment.
+os.environ["RECON_HOME"] = tempfile.mkdtemp(prefix="recon-tests-")
+for variable in ("RECON_START_DATE", "RECON_LANDING_DIR", "RECON_RULES_DIR", "RECON_WAREHOUSE"):
+    os.environ.pop(variable, None)
+
+from recon_assets.settings import Settings  # noqa: E402
+from recon_assets.sources.catalog import SOURCES_BY_NAME  # noqa: E402
+from recon_assets.warehouse import DuckDBWarehouse  # noqa: E402
 
 SHARED_FORMATS = Path(__file__).resolve().parents[2] / "shared" / "formats"
 

@@ -11,6 +11,7 @@ import pytest
 from dagster._core.test_utils import freeze_time
 
 from recon_assets.definitions import build_assets, build_definitions
+from recon_assets.generator import generate
 from recon_assets.reporting.assets import EXCEPTION_REPORT
 from recon_assets.reporting.sensors import (
     FAILURE_ALERT_SENSOR,
@@ -143,6 +144,7 @@ def test_alerting_is_wired_into_the_code_location():
 def test_a_night_without_its_history_alerts_with_the_missing_night(settings, instance, slack):
     """As the schedule would run it: the night before was never reconciled."""
     night = "2026-03-21"  # FIRST_NIGHT is the retailer's first night, never reconciled here
+    generate(settings.landing_dir, date.fromisoformat(FIRST_NIGHT), 2, 3, seed=1, breaks={})
     result = dg.materialize(
         build_assets(Settings.from_env()),
         partition_key=night,
