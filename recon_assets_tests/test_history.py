@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from recon_assets.cli import app
 from recon_assets.generator import generate
 from recon_assets.history import HistoryIncomplete, nights_to_reconcile
-from recon_assets.runner import materialize_night
+from recon_assets.runner import materialize_night, materialize_range
+from recon_assets.settings import Settings
 
 START = date(2026, 5, 4)  # the settings fixture's RECON_START_DATE
 NIGHTS = [START + timedelta(days=i) for i in range(3)]
@@ -114,3 +115,20 @@ def test_blocking_check_stops_a_night_whose_previous_night_was_not_reconciled(
     assert f"{START} is the first night (RECON_START_DATE)" in report
     assert materialize_night(settings, NIGHTS[1].isoformat(), instance=instance).success
     assert "first night" not in (settings.reports_dir / f"{NIGHTS[1]}.md").read_text()
+
+
+def test_one_run_over_a_range_equals_the_nights_run_one_by_one(
+    settings, landing, tmp_path, monkeypatch
+):
+    """A backfill is one run that takes each step's nights in date order: it must give what
+    night after night gives, byte for byte."""
+    instance = dg.DagsterInstance.ephemeral()
+    materialize_range(settings, str(NIGHTS[0]), LAST, instance=instance)
+    as_range = {str(n): _exceptions(str(n)) for n in NIGHTS}
+
+    monkeypatch.setenv("RECON_HOME", str(tmp_path / "night-by-night"))
+    one_by_one = Settings.from_env()
+    for night in NIGHTS:
+        materialize_night(one_by_one, str(night), instance=dg.DagsterInstance.ephemeral())
+    assert {str(n): _exceptions(str(n)) for n in NIGHTS} == as_range
+    assert any(as_range.values())
