@@ -136,17 +136,28 @@ def breaks_agree(home: Path, data: Path, night: date) -> str:
             "SELECT check_name, key, class FROM classified_variances WHERE recon_date = $d",
             {"d": night},
         ).fetchall()
+        # One mapping break stands for both keys it links (DESIGN.md section 5).
+        mapped = set(
+            con.execute(
+                "SELECT check_name, mapped_key FROM leg_facts WHERE recon_date = $d "
+                "AND class = 'mapping' AND mapped_key IS NOT NULL",
+                {"d": night},
+            ).fetchall()
+        )
     on_legs = [(c, k, cls) for c, k, cls in found if c in BENCH_LEGS.values()]
-    broken = {(c, k) for c, k, _ in on_legs}
+    broken = {(c, k) for c, k, _ in on_legs} | mapped
     missed = expected - broken
     extra = [(c, k, cls) for c, k, cls in on_legs if (c, k) not in expected]
     loud_extra = [e for e in extra if e[2] in ("genuine_error", "mapping")]
     other_legs = len(found) - len(on_legs)
     verdict = "OK" if not missed and not loud_extra else "DISAGREE"
     return (
-        f"{verdict}: {len(expected)} injected, {len(missed)} not found, "
+        f"{verdict}: {len(expected)} injected ({len(expected & mapped)} found as the other key "
+        f"of a mapping break), {len(missed)} not found, "
         f"{len(loud_extra)} other genuine_error/mapping, {len(extra) - len(loud_extra)} other "
         f"timing/accepted on the bench legs, {other_legs} breaks on legs the bench does not check"
+        + (f"; not found, e.g. {sorted(missed)[:5]}" if missed else "")
+        + (f"; other, e.g. {loud_extra[:5]}" if loud_extra else "")
     )
 
 
