@@ -207,10 +207,11 @@ def main() -> None:
         shutil.rmtree(home)
     if args.demo_orders:
         demo = scratch / "demo"
-        generate(demo, args.demo_orders, 0)
-        results[f"recon run ({args.demo_orders} orders)"] = run_product(
-            scratch / "demo_home", demo, DATE, DATE, logs / "demo.log"
-        )
+        demo_rows = generate(demo, args.demo_orders, 0)
+        results[f"recon run ({args.demo_orders} orders)"] = {
+            **run_product(scratch / "demo_home", demo, DATE, DATE, logs / "demo.log"),
+            "rows": demo_rows,
+        }
 
     floor, peer = results["floor_duckdb"], results["peer_pandas"]
     cores, load = os.cpu_count(), os.getloadavg()[0]
@@ -224,7 +225,7 @@ def main() -> None:
             else ""
         )
         print(
-            f"{name:34}{r['wall']:>9.2f}{r['rss']:>10.0f}{rows / r['wall']:>11,.0f}"
+            f"{name:34}{r['wall']:>9.2f}{r['rss']:>10.0f}{r.get('rows', rows) / r['wall']:>11,.0f}"
             f"{r['wall'] / floor['wall']:>8.1f}{r['wall'] / peer['wall']:>7.2f}" + engine
         )
     if args.history_days:
