@@ -1,50 +1,26 @@
 -- One generic comparison for every leg (config in the leg_parts table): per check, part and
 -- key, the expected side (a) against its counterpart (b), classified by deterministic rules.
 
--- Keys normalised cumulatively: trim and case-fold, strip '#', strip an alphabetic prefix
--- ending in '-', '_' or ' ', strip leading zeros. A configured mapping (rules/mappings.yaml)
--- rewrites the counterpart's key before exact matching: the key each record matches on is its
--- own, or for a counterpart system with a configured mapping its key normalised to that level
--- (the same steps as norm1..norm4 below).
-CREATE OR REPLACE TEMPORARY TABLE window_keys AS
-SELECT i.*,
-       CASE
-         WHEN i.side = 'a' OR m.level IS NULL THEN i.key
-         WHEN m.level = 1 THEN LOWER(TRIM(i.key))
-         WHEN m.level = 2 THEN REPLACE(LOWER(TRIM(i.key)), '#', '')
-         WHEN m.level = 3
-           THEN REGEXP_REPLACE(REPLACE(LOWER(TRIM(i.key)), '#', ''), '^[a-z]+[-_ ]', '')
-         ELSE REGEXP_REPLACE(
-           REGEXP_REPLACE(REPLACE(LOWER(TRIM(i.key)), '#', ''), '^[a-z]+[-_ ]', ''), '^0+', '')
-       END AS match_key
-FROM leg_inputs AS i
-LEFT JOIN key_mappings AS m ON m.system = i.system;
-
 -- A leg is evaluated for a key that has a record dated tonight, or a break open last night;
 -- keys that matched before and saw nothing new keep their result, so the window's other
 -- records are left out here, before anything is normalised, summed or compared.
 CREATE OR REPLACE TEMPORARY TABLE evaluated_keys AS
-SELECT DISTINCT check_name, match_key AS key FROM window_keys WHERE business_date = $recon_date
+SELECT DISTINCT check_name, match_key AS key FROM leg_inputs WHERE business_date = $recon_date
 UNION DISTINCT
 SELECT check_name, key FROM prev_open;
 
 CREATE OR REPLACE TEMPORARY TABLE keyed_inputs AS
-WITH n1 AS (
-  SELECT w.*, LOWER(TRIM(w.key)) AS norm1
-  FROM window_keys AS w
-  JOIN evaluated_keys AS e ON e.check_name = w.check_name AND e.key = w.match_key
-), n2 AS (
-  SELECT n1.*, REPLACE(norm1, '#', '') AS norm2 FROM n1
-), n3 AS (
-  SELECT n2.*, REGEXP_REPLACE(norm2, '^[a-z]+[-_ ]', '') AS norm3 FROM n2
-), n4 AS (
-  SELECT n3.*, REGEXP_REPLACE(norm3, '^0+', '') AS norm4 FROM n3
-)
-SELECT n4.*, u.record_id IS NOT NULL AS unknown_code
-FROM n4
+SELECT i.*, u.record_id IS NOT NULL AS unknown_code
+FROM leg_inputs AS i
+JOIN evaluated_keys AS e ON e.check_name = i.check_name AND e.key = i.match_key
 LEFT JOIN unknown_codes AS u
-  ON u.check_name = n4.check_name AND u.source = n4.source AND u.record_id = n4.record_id;
+  ON u.check_name = i.check_name AND u.source = i.source AND u.record_id = i.record_id;
 
+-- Only tonight's part of it is needed from here on: memory follows the night, not the window.
+DROP TABLE leg_inputs;
+
+-- Keys normalised cumulatively, per key rather than kept per record: trim and case-fold,
+-- strip '#', strip an alphabetic prefix ending in '-', '_' or ' ', strip leading zeros.
 CREATE OR REPLACE TEMPORARY TABLE side_totals AS
 SELECT check_name, part, side, match_key AS key,
        SUM(CASE WHEN unknown_account THEN 0 ELSE quantity END) AS quantity,
@@ -56,7 +32,16 @@ SELECT check_name, part, side, match_key AS key,
        MAX(business_date) AS last_date,
        MIN(system) AS system,
        MIN(norm1) AS norm1, MIN(norm2) AS norm2, MIN(norm3) AS norm3, MIN(norm4) AS norm4
-FROM keyed_inputs
+FROM (
+  SELECT n3.*, REGEXP_REPLACE(norm3, '^0+', '') AS norm4
+  FROM (
+    SELECT n2.*, REGEXP_REPLACE(norm2, '^[a-z]+[-_ ]', '') AS norm3
+    FROM (
+      SELECT n1.*, REPLACE(norm1, '#', '') AS norm2
+      FROM (SELECT k.*, LOWER(TRIM(k.key)) AS norm1 FROM keyed_inputs AS k) AS n1
+    ) AS n2
+  ) AS n3
+) AS normalised
 GROUP BY check_name, part, side, match_key;
 
 CREATE OR REPLACE TEMPORARY TABLE pair_sides AS
