@@ -18,7 +18,9 @@ def build_warehouse(settings: Settings) -> Warehouse:
     """RECON_WAREHOUSE: the embedded DuckDB file, or a BigQuery dataset (docs/bigquery.md)."""
     if settings.warehouse == "bigquery":
         return BigQueryWarehouse.from_settings(settings)
-    return DuckDBWarehouse(database=str(settings.duckdb_path))
+    return DuckDBWarehouse(
+        database=str(settings.duckdb_path), connection_config=settings.duckdb_config
+    )
 
 
 def build_resources(

@@ -38,6 +38,21 @@ class Settings:
     bigquery_location: str | None = None
     # Another endpoint (a local emulator) with anonymous credentials instead of Google's.
     bigquery_api_endpoint: str | None = None
+    # DuckDB's memory cap (e.g. `4GB`); past it, DuckDB spills to `duckdb_temp_dir`.
+    duckdb_memory_limit: str = ""
+
+    @property
+    def duckdb_temp_dir(self) -> Path:
+        return self.home / "duckdb_tmp"
+
+    @property
+    def duckdb_config(self) -> dict[str, str]:
+        """A quarter of the machine's memory unless set: DuckDB's own default (80%) would let
+        one night crowd out everything else on the host."""
+        limit = self.duckdb_memory_limit or (
+            f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 4 // 2**20}MB"
+        )
+        return {"memory_limit": limit, "temp_directory": str(self.duckdb_temp_dir)}
 
     @property
     def duckdb_path(self) -> Path:
@@ -90,6 +105,7 @@ class Settings:
             bigquery_dataset=os.environ.get("RECON_BQ_DATASET") or None,
             bigquery_location=os.environ.get("RECON_BQ_LOCATION") or None,
             bigquery_api_endpoint=os.environ.get("RECON_BQ_API_ENDPOINT") or None,
+            duckdb_memory_limit=os.environ.get("RECON_DUCKDB_MEMORY_LIMIT", ""),
         )
 
 

@@ -50,6 +50,7 @@ CLUSTERING: dict[str, tuple[str, ...]] = {
     "classified_variances_history": ("break_id",),
     "classification_runs": ("run_id",),
     "source_deliveries": ("source",),
+    "night_digests": ("asset",),
     "report_history": ("run_id",),
     "slack_posts": ("channel",),
     # Older source records are re-read by their key (carried breaks, evidence rows).
@@ -133,6 +134,9 @@ def _portable(node: exp.Expression) -> exp.Expression:
     """DuckDB constructs sqlglot keeps verbatim but BigQuery rejects, rewritten alike."""
     if isinstance(node, exp.Anonymous) and node.name.lower() == "now":
         return exp.CurrentTimestamp()
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "to_json":
+        # DuckDB's to_json gives JSON text; BigQuery's TO_JSON a JSON value, TO_JSON_STRING text.
+        return exp.Anonymous(this="TO_JSON_STRING", expressions=node.expressions)
     order = node.args.get("order") if isinstance(node, exp.Select) else None
     if order and [o.this for o in order.expressions] == [exp.var("ALL")]:
         # ORDER BY ALL is every output column in order; BigQuery takes the positions.

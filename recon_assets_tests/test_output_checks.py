@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from recon_assets.reconciliation.assets import (
-    conservation_result,
-    done_twice,
-    table_digest,
-)
+from recon_assets.reconciliation.assets import conservation_result, proven_identical
+from recon_assets.reconciliation.digests import NightDigest, table_digest
 from recon_assets.rules import load_rules
 from recon_assets.settings import PROJECT_ROOT
 from recon_assets_tests.books import Books, day, reconcile
@@ -41,28 +38,54 @@ def test_conservation_fails_when_a_record_is_in_no_row(settings, warehouse):
     )
 
 
-def test_determinism_check_tells_when_doing_the_work_again_differs(settings, warehouse):
+def test_determinism_check_fails_only_when_the_same_inputs_and_rules_give_other_rows(
+    settings, warehouse
+):
     _two_nights(settings, warehouse)
     with warehouse.session() as session:
-        counter = iter(range(100))
 
-        def unstable() -> None:
-            session.execute(
-                "UPDATE classified_variances SET age_days = $n WHERE recon_date = $d",
-                {"n": next(counter), "d": day(1)},
-            )
+        def check(inputs: str, rules: str) -> bool:
+            output, rows = table_digest(session, "classified_variances", day(1))
+            now = NightDigest(inputs, rules, output, rows)
+            return proven_identical(session, "classified_variances", day(1), now).passed
 
-        _, first, again = done_twice(session, unstable, ["classified_variances"], day(1))
-        assert first != again
-        _, first, again = done_twice(session, lambda: None, ["classified_variances"], day(1))
-        assert first == again
+        assert check("in", "rules")  # first materialisation: nothing to compare with
+        assert check("in", "rules")  # the same rows again
+        session.execute(
+            "UPDATE classified_variances SET age_days = age_days + 1 WHERE recon_date = $d",
+            {"d": day(1)},
+        )
+        assert not check("in", "rules")  # same inputs and rules, other rows
+        session.execute(
+            "UPDATE classified_variances SET age_days = age_days + 1 WHERE recon_date = $d",
+            {"d": day(1)},
+        )
+        assert check("other in", "rules")  # other inputs: other rows are no proof of anything
+        assert check("other in", "other rules")
+
+
+def _night_bytes(warehouse, table: str) -> bytes:
+    rows = warehouse.query(
+        f"SELECT * FROM {table} WHERE recon_date = $d ORDER BY ALL", {"d": day(2)}
+    )
+    return rows.to_csv(index=False).encode()
 
 
 def test_a_night_reconciled_again_later_is_byte_identical(settings, warehouse):
     _two_nights(settings, warehouse)
-    tables = ["matched_ledger", "leg_facts", "fact_records", "classified_variances"]
+    tables = [
+        "matched_ledger",
+        "leg_facts",
+        "fact_records",
+        "entity_records",
+        "classified_variances",
+    ]
     with warehouse.session() as session:
-        before = [table_digest(session, t, day(2)) for t in tables]
+        digests = [table_digest(session, t, day(2)) for t in tables]
+    before = [_night_bytes(warehouse, t) for t in tables]
+    assert all(rows > 0 for _, rows in digests)
     reconcile(warehouse, settings.landing_dir, RULES, 2)
+    # The whole night done twice: the same bytes, and so the same digests computed in SQL.
+    assert [_night_bytes(warehouse, t) for t in tables] == before
     with warehouse.session() as session:
-        assert [table_digest(session, t, day(2)) for t in tables] == before
+        assert [table_digest(session, t, day(2)) for t in tables] == digests

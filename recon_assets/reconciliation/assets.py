@@ -1,10 +1,7 @@
 """The reconciliation group: matched_ledger (matching, in SQL) and classified_variances."""
 
-import hashlib
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 import dagster as dg
 import pandas as pd
@@ -15,12 +12,21 @@ from recon_assets.legs import CLASSES
 from recon_assets.metadata import breaks_metadata
 from recon_assets.partitions import SINGLE_RUN, each_night
 from recon_assets.reconciliation.classify import classify_night
+from recon_assets.reconciliation.digests import (
+    NightDigest,
+    compare,
+    inputs_digest,
+    rules_digest,
+    store_digest,
+    stored_digest,
+    tables_digest,
+)
 from recon_assets.reconciliation.matching import KEPT_TABLES, run_matching
 from recon_assets.rules import Rules, load_rules
 from recon_assets.settings import Settings
 from recon_assets.sources.catalog import SOURCES
 from recon_assets.sql import statements
-from recon_assets.warehouse import Session, Warehouse, plain_records
+from recon_assets.warehouse import Session, Warehouse
 
 RECONCILIATION_GROUP = "reconciliation"
 
@@ -43,37 +49,15 @@ class RulesResource(dg.ConfigurableResource):
         return load_rules(Path(self.rules_dir))
 
 
-def table_digest(session: Session, table: str, recon_date: date) -> str:
-    """sha256 of the night's rows in a canonical order: byte-identical output, same digest."""
-    frame = session.query(f"SELECT * FROM {table} WHERE recon_date = $d", {"d": recon_date})
-    frame = frame.sort_values(list(frame.columns)).reset_index(drop=True)
-    return hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest()
-
-
-def tables_digest(session: Session, tables: list[str], recon_date: date) -> str:
-    return hashlib.sha256(
-        "".join(table_digest(session, t, recon_date) for t in tables).encode()
-    ).hexdigest()
-
-
-def done_twice(
-    session: Session, work: Callable[[], Any], tables: list[str], recon_date: date
-) -> tuple[Any, str, str]:
-    """Do `work` and keep it, then do it again in a transaction that is rolled back.
-
-    Returns its result and the digests of `tables` after each: determinism, proven on every
-    run rather than assumed.
-    """
-    with session.transaction():
-        result = work()
-    digest = tables_digest(session, tables, recon_date)
-    session.execute("BEGIN TRANSACTION")
-    try:
-        work()
-        again = tables_digest(session, tables, recon_date)
-    finally:
-        session.execute("ROLLBACK")
-    return result, digest, again
+def proven_identical(
+    session: Session, asset: str, recon_date: date, now: NightDigest
+) -> dg.AssetCheckResult:
+    """Tonight's stored digest against the one stored before it, then kept for the next run."""
+    passed, metadata = compare(stored_digest(session, recon_date, asset), now)
+    store_digest(session, recon_date, asset, now)
+    return dg.AssetCheckResult(
+        check_name=REMATERIALISATION_IS_IDENTICAL, passed=passed, metadata=metadata
+    )
 
 
 def status_counts(session: Session, recon_date: date) -> dict[str, dict[str, int]]:
@@ -140,7 +124,8 @@ def build_matched_ledger(
             dg.AssetCheckSpec(
                 REMATERIALISATION_IS_IDENTICAL,
                 asset="matched_ledger",
-                description="Matching the night again gives byte-identical rows.",
+                description="Matching the night again with the same inputs and rules stores the "
+                "same digest.",
                 partitions_def=partitions_def,
             ),
         ],
@@ -215,9 +200,16 @@ def match_night(
                     ),
                 ],
             )
-        params, digest, again = done_twice(
-            session, lambda: run_matching(session, loaded, recon_date), kept, recon_date
-        )
+        with session.transaction():
+            params = run_matching(session, loaded, recon_date)
+            output, rows_kept = tables_digest(session, kept, recon_date)
+            now = NightDigest(
+                inputs_digest(session, recon_date, params["window_start"]),
+                rules_digest(Path(rules.rules_dir)),
+                output,
+                rows_kept,
+            )
+            identical = proven_identical(session, "matched_ledger", recon_date, now)
         rows = session.query(
             "SELECT entity_type, COUNT(*) AS n FROM matched_ledger WHERE recon_date = $d "
             "GROUP BY ALL ORDER BY ALL",
@@ -234,7 +226,7 @@ def match_night(
             "legs_by_outcome": dg.MetadataValue.json(counts),
             "previous_night": str(params["prev_date"]) if params["prev_date"] != date.min else "",
             "lookback_from": str(params["window_start"]),
-            "output_digest": digest,
+            "output_digest": output,
         },
         check_results=[
             dg.AssetCheckResult(
@@ -246,35 +238,20 @@ def match_night(
                 },
             ),
             conservation,
-            dg.AssetCheckResult(
-                check_name=REMATERIALISATION_IS_IDENTICAL,
-                passed=digest == again,
-                metadata={"first_digest": digest, "second_digest": again},
-            ),
+            identical,
         ],
     )
 
 
-def evidence_source_rows(session: Session, recon_date: date) -> dict[tuple[str, str], dict]:
-    """Full source rows behind tonight's open legs, keyed by (source, record id)."""
-    found: dict[tuple[str, str], dict] = {}
+def night_evidence(session: Session, recon_date: date) -> pd.DataFrame:
+    """The evidence JSON of each of tonight's open (check_name, key), built in SQL."""
     earliest = session.query(
         "SELECT MIN(business_date) AS d FROM fact_records WHERE recon_date = $d", {"d": recon_date}
     )["d"].iloc[0]
     if pd.isna(earliest):
-        return found
-    for spec in SOURCES:
-        (query,) = statements(
-            "reconciliation/evidence_rows",
-            tables=(("source_table", spec.name),),
-            columns=(("record_key", spec.key),),
-        )
-        rows = session.query(
-            query, {"recon_date": recon_date, "source_name": spec.name, "earliest": earliest}
-        )
-        for record in plain_records(rows.drop(columns=["business_date"])):
-            found[(spec.name, str(record[spec.key]))] = record
-    return found
+        return pd.DataFrame(columns=["check_name", "key", "evidence"])
+    (query,) = statements("reconciliation/evidence")
+    return session.query(query, {"recon_date": recon_date, "earliest": earliest})
 
 
 def record_history(session: Session, run_id: str, recon_date: date) -> None:
@@ -295,8 +272,9 @@ def record_history(session: Session, run_id: str, recon_date: date) -> None:
 
 def classify_and_store(session: Session, rules: Rules, recon_date: date) -> pd.DataFrame:
     params = {"d": recon_date}
-    facts = session.query("SELECT * FROM leg_facts WHERE recon_date = $d", params)
-    fact_records = session.query("SELECT * FROM fact_records WHERE recon_date = $d", params)
+    facts = session.query(
+        "SELECT * FROM leg_facts WHERE recon_date = $d AND class IS NOT NULL", params
+    )
     prev = session.query(
         "SELECT MAX(recon_date) AS d FROM classified_variances WHERE recon_date < $d", params
     )["d"].iloc[0]
@@ -306,7 +284,7 @@ def classify_and_store(session: Session, rules: Rules, recon_date: date) -> pd.D
         {"prev": date.min if pd.isna(prev) else pd.Timestamp(prev).date()},
     )
     breaks, resolutions = classify_night(
-        facts, fact_records, evidence_source_rows(session, recon_date), previous, rules, recon_date
+        facts, night_evidence(session, recon_date), previous, rules, recon_date
     )
     partition = {"recon_date": recon_date}
     session.replace_partition("classified_variances", partition, breaks)
@@ -345,7 +323,8 @@ def build_classified_variances(
             dg.AssetCheckSpec(
                 REMATERIALISATION_IS_IDENTICAL,
                 asset="classified_variances",
-                description="Classifying the night again gives byte-identical rows.",
+                description="Classifying the night again with the same inputs and rules stores "
+                "the same digest.",
                 partitions_def=partitions_def,
             ),
         ],
@@ -373,13 +352,19 @@ def classify_night_of(
     """Classifies one night's breaks and keeps them with this run's id."""
     loaded = rules.load()
 
-    def classify() -> pd.DataFrame:
-        breaks = classify_and_store(session, loaded, recon_date)
-        record_history(session, context.run_id, recon_date)
-        return breaks
-
     with warehouse.session() as session:
-        breaks, digest, again = done_twice(session, classify, ["classified_variances"], recon_date)
+        with session.transaction():
+            breaks = classify_and_store(session, loaded, recon_date)
+            record_history(session, context.run_id, recon_date)
+            output, rows_kept = tables_digest(session, ["classified_variances"], recon_date)
+            window_start = recon_date - timedelta(days=loaded.timing.lookback_days)
+            now = NightDigest(
+                inputs_digest(session, recon_date, window_start, upstream="matched_ledger"),
+                rules_digest(Path(rules.rules_dir)),
+                output,
+                rows_kept,
+            )
+            identical = proven_identical(session, "classified_variances", recon_date, now)
         resolved = session.query(
             "SELECT COUNT(*) AS n FROM break_resolutions WHERE recon_date = $d", {"d": recon_date}
         )["n"].iloc[0]
@@ -396,7 +381,7 @@ def classify_night_of(
             "resolved_tonight": int(resolved),
             "accepted_rule_hits": dg.MetadataValue.json({k: int(v) for k, v in hits.items()}),
             "accepted_rules": dg.MetadataValue.json(rules_so_far),
-            "output_digest": digest,
+            "output_digest": output,
         },
         check_results=[
             dg.AssetCheckResult(
@@ -411,11 +396,7 @@ def classify_night_of(
                     and breaks["class"].isin(CLASSES).all()
                 ),
             ),
-            dg.AssetCheckResult(
-                check_name=REMATERIALISATION_IS_IDENTICAL,
-                passed=digest == again,
-                metadata={"first_digest": digest, "second_digest": again},
-            ),
+            identical,
         ],
     )
 

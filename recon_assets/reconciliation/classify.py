@@ -53,6 +53,8 @@ BREAK_COLUMNS = [
     "accepted_rule",
     "rule_not_applied",
 ]
+# The kinds whose sentence names the codes the rules do not know.
+UNKNOWN_CODE_KINDS = ("unknown_account", "unknown_code")
 # When two parts of one leg are open, the one a person must act on first is the break.
 CLASS_RANK = {MAPPING: 0, GENUINE_ERROR: 1, TIMING: 2}
 
@@ -167,26 +169,6 @@ def accepting_rule(
     return None, refusal
 
 
-def evidence_by_leg(
-    fact_records: pd.DataFrame, source_rows: Mapping[tuple[str, str], dict]
-) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    """The records behind each (check, key), with their full source fields, in one pass."""
-    order = ["check_name", "key", "part", "side", "source", "record_id"]
-    out: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for r in fact_records.sort_values(order).itertuples():
-        out.setdefault((r.check_name, r.key), []).append(
-            {
-                "part": r.part,
-                "side": "expected" if r.side == "a" else "counterpart",
-                "source": r.source,
-                "record_id": r.record_id,
-                "business_date": plain(r.business_date),
-                "fields": source_rows.get((r.source, r.record_id), {}),
-            }
-        )
-    return out
-
-
 def nearest_candidates(breaks: pd.DataFrame) -> dict[tuple[str, str], tuple[str, int]]:
     """For each one-sided break, the closest one-sided break on the other side of its leg.
 
@@ -238,23 +220,30 @@ def unknown_codes(records: list[dict[str, Any]], rules: Rules) -> tuple[str, ...
 
 def classify_night(
     facts: pd.DataFrame,
-    fact_records: pd.DataFrame,
-    source_rows: Mapping[tuple[str, str], dict],
+    evidence: pd.DataFrame,
     previous: pd.DataFrame,
     rules: Rules,
     recon_date: date,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Tonight's classified breaks, and last night's breaks that are gone (resolved)."""
+    """Tonight's classified breaks, and last night's breaks that are gone (resolved).
+
+    `evidence` is the JSON text of each open (check_name, key), built in SQL
+    (sql/reconciliation/evidence.sql). The loop is over breaks, never over records: a break's
+    records are parsed only where its sentence names unknown codes or a rule selects by record
+    fields.
+    """
     first_seen = dict(zip(previous["break_id"], previous["first_seen"], strict=True))
-    evidence = evidence_by_leg(fact_records, source_rows)
+    by_record = any(rule.record for rule in rules.accepted)
     picked = pick_breaks(facts)
     parts = broken_parts(facts)
     nearest = nearest_candidates(picked)
     rows = []
-    for fact in picked.to_dict("records"):
+    with_evidence = picked.merge(evidence, on=["check_name", "key"], how="left")
+    for fact in with_evidence.to_dict("records"):
         fact = {k: plain(v) for k, v in fact.items()}
         check, key = fact["check_name"], fact["key"]
-        records = evidence.get((check, key), [])
+        text = fact["evidence"] or "[]"
+        records = json.loads(text) if by_record or fact["kind"] in UNKNOWN_CODE_KINDS else []
         unknown = unknown_codes(records, rules)
         broken = parts[(check, key)]
         currency = fact_currency(fact)
@@ -270,7 +259,7 @@ def classify_night(
             "age_days": int(fact["age_days"]),
             "amount_minor": leg_money_at_stake(broken, currency),
             "currency": currency,
-            "evidence": json.dumps(records, sort_keys=True, separators=(",", ":"), default=str),
+            "evidence": text,
             "accepted_rule": None,
             "rule_not_applied": None,
         }

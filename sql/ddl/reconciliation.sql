@@ -108,6 +108,18 @@ CREATE TABLE IF NOT EXISTS classified_variances_history (
     rule_not_applied VARCHAR
 );
 
+-- What each step of a night stored, as digests computed in SQL, beside the digests of what it
+-- read and of the rules and code it ran with: a rematerialisation with the same inputs, rules
+-- and code must store the same output digest (rematerialisation_is_identical).
+CREATE TABLE IF NOT EXISTS night_digests (
+    recon_date DATE NOT NULL,
+    asset VARCHAR NOT NULL,
+    inputs_digest VARCHAR NOT NULL,
+    rules_digest VARCHAR NOT NULL,
+    output_digest VARCHAR NOT NULL,
+    output_rows BIGINT NOT NULL
+);
+
 -- Columns added since the first release: a store made before them gains them (DuckDB; a
 -- BigQuery dataset made before them needs the same ALTER TABLE once, see docs/bigquery.md).
 ALTER TABLE classified_variances ADD COLUMN IF NOT EXISTS rule_not_applied VARCHAR;

@@ -1,31 +1,39 @@
--- Every system side by side for each row of tonight's matched_ledger.
+-- Every system side by side for each row of tonight's matched_ledger. Each system is summed
+-- over tonight's rows only (not the whole lookback window).
 CREATE OR REPLACE TEMPORARY TABLE tonight_entity_totals AS
-WITH order_sales AS (
+WITH evaluated_orders AS (
+  SELECT entity_key FROM evaluated_entities WHERE entity_type = 'order'
+), order_sales AS (
   SELECT order_id, MIN(channel) AS channel, MIN(store_id) AS store_id, MIN(currency) AS currency,
          SUM(amount_minor) AS sale_amount_minor, SUM(units) AS sale_units
-  FROM sales GROUP BY order_id
+  FROM sales WHERE order_id IN (SELECT entity_key FROM evaluated_orders) GROUP BY order_id
 ), order_refunds AS (
   SELECT order_id, MIN(currency) AS currency, SUM(amount_minor) AS refunded_minor
-  FROM refunds GROUP BY order_id
+  FROM refunds WHERE order_id IN (SELECT entity_key FROM evaluated_orders) GROUP BY order_id
 ), oms AS (
   SELECT order_id, MIN(channel) AS channel, MIN(currency) AS currency,
          SUM(amount_minor) AS oms_amount_minor
-  FROM u_oms_orders GROUP BY order_id
+  FROM u_oms_orders WHERE order_id IN (SELECT entity_key FROM evaluated_orders)
+  GROUP BY order_id
 ), processor AS (
   SELECT order_ref, MIN(currency) AS currency,
          SUM(CASE WHEN txn_type = 'capture' THEN amount_minor ELSE 0 END) AS captured_minor,
          SUM(CASE WHEN txn_type = 'capture' THEN 1 ELSE 0 END) AS capture_count,
          SUM(CASE WHEN txn_type = 'refund' THEN amount_minor ELSE 0 END)
            AS processor_refunded_minor
-  FROM u_processor_transactions GROUP BY order_ref
+  FROM u_processor_transactions WHERE order_ref IN (SELECT entity_key FROM evaluated_orders)
+  GROUP BY order_ref
 ), order_settled AS (
   SELECT t.order_ref, SUM(s.gross_minor) AS settled_gross_minor,
          SUM(s.fee_minor) AS settled_fee_minor
   FROM u_processor_settlements AS s
   JOIN u_processor_transactions AS t ON t.psp_reference = s.psp_reference
+  WHERE t.order_ref IN (SELECT entity_key FROM evaluated_orders)
   GROUP BY t.order_ref
 ), shipped AS (
-  SELECT order_ref, SUM(units) AS shipped_units FROM u_shipments GROUP BY order_ref
+  SELECT order_ref, SUM(units) AS shipped_units FROM u_shipments
+  WHERE order_ref IN (SELECT entity_key FROM evaluated_orders)
+  GROUP BY order_ref
 ), store_days AS (
   SELECT 'POS:' || store_id || ':' || CAST(business_date AS VARCHAR) AS entity_key,
          MIN(store_id) AS store_id, MIN(currency) AS currency,
@@ -43,7 +51,9 @@ WITH order_sales AS (
 ), payouts AS (
   SELECT payout_id, MIN(currency) AS currency, SUM(gross_minor) AS settled_gross_minor,
          SUM(fee_minor) AS settled_fee_minor
-  FROM u_processor_settlements GROUP BY payout_id
+  FROM u_processor_settlements
+  WHERE payout_id IN (SELECT entity_key FROM evaluated_entities WHERE entity_type = 'payout')
+  GROUP BY payout_id
 ), posted AS (
   SELECT belongs_to, reference, MIN(currency) AS currency,
          SUM(CASE WHEN account = $sales_account THEN credit_minor - debit_minor ELSE 0 END)
@@ -54,7 +64,9 @@ WITH order_sales AS (
            AS ledger_bank_minor,
          SUM(CASE WHEN account = $fees_account THEN debit_minor - credit_minor ELSE 0 END)
            AS ledger_fee_minor
-  FROM ledger GROUP BY belongs_to, reference
+  FROM ledger
+  WHERE reference IN (SELECT entity_key FROM evaluated_entities)
+  GROUP BY belongs_to, reference
 )
 SELECT e.entity_type, e.entity_key,
        COALESCE(os.channel, oms.channel,

@@ -1,33 +1,26 @@
 -- One generic comparison for every leg (config in the leg_parts table): per check, part and
 -- key, the expected side (a) against its counterpart (b), classified by deterministic rules.
 
--- Keys normalised cumulatively: trim and case-fold, strip '#', strip an alphabetic prefix
--- ending in '-', '_' or ' ', strip leading zeros. A configured mapping (rules/mappings.yaml)
--- rewrites the counterpart's key before exact matching.
-CREATE OR REPLACE TEMPORARY TABLE keyed_inputs AS
-WITH n1 AS (
-  SELECT i.*, LOWER(TRIM(i.key)) AS norm1 FROM leg_inputs AS i
-), n2 AS (
-  SELECT n1.*, REPLACE(norm1, '#', '') AS norm2 FROM n1
-), n3 AS (
-  SELECT n2.*, REGEXP_REPLACE(norm2, '^[a-z]+[-_ ]', '') AS norm3 FROM n2
-), n4 AS (
-  SELECT n3.*, REGEXP_REPLACE(norm3, '^0+', '') AS norm4 FROM n3
-)
-SELECT n4.*,
-       u.record_id IS NOT NULL AS unknown_code,
-       CASE
-         WHEN n4.side = 'a' OR m.level IS NULL THEN n4.key
-         WHEN m.level = 1 THEN norm1
-         WHEN m.level = 2 THEN norm2
-         WHEN m.level = 3 THEN norm3
-         ELSE norm4
-       END AS match_key
-FROM n4
-LEFT JOIN key_mappings AS m ON m.system = n4.system
-LEFT JOIN unknown_codes AS u
-  ON u.check_name = n4.check_name AND u.source = n4.source AND u.record_id = n4.record_id;
+-- A leg is evaluated for a key that has a record dated tonight, or a break open last night;
+-- keys that matched before and saw nothing new keep their result, so the window's other
+-- records are left out here, before anything is normalised, summed or compared.
+CREATE OR REPLACE TEMPORARY TABLE evaluated_keys AS
+SELECT DISTINCT check_name, match_key AS key FROM leg_inputs WHERE business_date = $recon_date
+UNION DISTINCT
+SELECT check_name, key FROM prev_open;
 
+CREATE OR REPLACE TEMPORARY TABLE keyed_inputs AS
+SELECT i.*, u.record_id IS NOT NULL AS unknown_code
+FROM leg_inputs AS i
+JOIN evaluated_keys AS e ON e.check_name = i.check_name AND e.key = i.match_key
+LEFT JOIN unknown_codes AS u
+  ON u.check_name = i.check_name AND u.source = i.source AND u.record_id = i.record_id;
+
+-- Only tonight's part of it is needed from here on: memory follows the night, not the window.
+DROP TABLE leg_inputs;
+
+-- Keys normalised cumulatively, per key rather than kept per record: trim and case-fold,
+-- strip '#', strip an alphabetic prefix ending in '-', '_' or ' ', strip leading zeros.
 CREATE OR REPLACE TEMPORARY TABLE side_totals AS
 SELECT check_name, part, side, match_key AS key,
        SUM(CASE WHEN unknown_account THEN 0 ELSE quantity END) AS quantity,
@@ -37,18 +30,19 @@ SELECT check_name, part, side, match_key AS key,
        SUM(amount_minor) AS amount_minor,
        MIN(currency) AS currency,
        MAX(business_date) AS last_date,
-       MAX(CASE WHEN business_date = $recon_date THEN 1 ELSE 0 END) AS touched,
        MIN(system) AS system,
        MIN(norm1) AS norm1, MIN(norm2) AS norm2, MIN(norm3) AS norm3, MIN(norm4) AS norm4
-FROM keyed_inputs
+FROM (
+  SELECT n3.*, REGEXP_REPLACE(norm3, '^0+', '') AS norm4
+  FROM (
+    SELECT n2.*, REGEXP_REPLACE(norm2, '^[a-z]+[-_ ]', '') AS norm3
+    FROM (
+      SELECT n1.*, REPLACE(norm1, '#', '') AS norm2
+      FROM (SELECT k.*, LOWER(TRIM(k.key)) AS norm1 FROM keyed_inputs AS k) AS n1
+    ) AS n2
+  ) AS n3
+) AS normalised
 GROUP BY check_name, part, side, match_key;
-
--- A leg is evaluated for a key that has a record dated tonight, or a break open last night;
--- keys that matched before and saw nothing new keep their result.
-CREATE OR REPLACE TEMPORARY TABLE evaluated_keys AS
-SELECT check_name, key FROM side_totals GROUP BY check_name, key HAVING MAX(touched) = 1
-UNION DISTINCT
-SELECT check_name, key FROM prev_open;
 
 CREATE OR REPLACE TEMPORARY TABLE pair_sides AS
 WITH a AS (SELECT * FROM side_totals WHERE side = 'a'),
@@ -65,11 +59,7 @@ SELECT COALESCE(a.check_name, b.check_name) AS check_name,
        b.system AS b_system,
        b.norm1 AS b_norm1, b.norm2 AS b_norm2, b.norm3 AS b_norm3, b.norm4 AS b_norm4
 FROM a FULL OUTER JOIN b
-  ON a.check_name = b.check_name AND a.part = b.part AND a.key = b.key
-WHERE EXISTS (
-  SELECT 1 FROM evaluated_keys AS e
-  WHERE e.check_name = COALESCE(a.check_name, b.check_name) AND e.key = COALESCE(a.key, b.key)
-);
+  ON a.check_name = b.check_name AND a.part = b.part AND a.key = b.key;
 
 -- An unmatched expectation and an unmatched counterpart whose keys agree once normalised:
 -- the lowest normalisation level that makes them equal is the mapping to configure.
@@ -163,11 +153,17 @@ SELECT aged.*,
        END AS class
 FROM aged;
 
--- The records behind each fact (its evidence), mapped counterparts included.
+-- The records behind each fact (its evidence), mapped counterparts included: two equi-joins
+-- (an OR in the join condition would be a nested loop).
 CREATE OR REPLACE TEMPORARY TABLE tonight_fact_records AS
-SELECT DISTINCT f.check_name, f.key, i.part, i.side, i.source, i.record_id, i.business_date,
+SELECT f.check_name, f.key, i.part, i.side, i.source, i.record_id, i.business_date,
        i.system, i.key AS record_key, i.quantity, i.amount_minor, i.currency, i.unknown_account
 FROM tonight_facts AS f
 JOIN keyed_inputs AS i
-  ON i.check_name = f.check_name AND i.part = f.part
- AND (i.match_key = f.key OR i.match_key = f.mapped_key);
+  ON i.check_name = f.check_name AND i.part = f.part AND i.match_key = f.key
+UNION DISTINCT
+SELECT f.check_name, f.key, i.part, i.side, i.source, i.record_id, i.business_date,
+       i.system, i.key AS record_key, i.quantity, i.amount_minor, i.currency, i.unknown_account
+FROM tonight_facts AS f
+JOIN keyed_inputs AS i
+  ON i.check_name = f.check_name AND i.part = f.part AND i.match_key = f.mapped_key;

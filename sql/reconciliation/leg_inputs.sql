@@ -47,7 +47,21 @@ WHERE r.is_cancel
   )
 GROUP BY r.order_id;
 
+-- Each record also gets the key it matches on: its own, or for a counterpart system with a
+-- configured mapping (rules/mappings.yaml) its key normalised to that level, the same steps
+-- as norm1..norm4 of leg_facts.sql.
 CREATE OR REPLACE TEMPORARY TABLE leg_inputs AS
+SELECT i.*,
+       CASE
+         WHEN i.side = 'a' OR m.level IS NULL THEN i.key
+         WHEN m.level = 1 THEN LOWER(TRIM(i.key))
+         WHEN m.level = 2 THEN REPLACE(LOWER(TRIM(i.key)), '#', '')
+         WHEN m.level = 3
+           THEN REGEXP_REPLACE(REPLACE(LOWER(TRIM(i.key)), '#', ''), '^[a-z]+[-_ ]', '')
+         ELSE REGEXP_REPLACE(
+           REGEXP_REPLACE(REPLACE(LOWER(TRIM(i.key)), '#', ''), '^[a-z]+[-_ ]', ''), '^0+', '')
+       END AS match_key
+FROM (
 -- sale <-> order management
 SELECT 'sale_vs_oms' AS check_name, 'total' AS part, 'a' AS side, order_id AS key, business_date,
        currency, amount_minor AS quantity, amount_minor, 'sales' AS system,
@@ -160,4 +174,6 @@ SELECT 'payout_vs_bank', CASE WHEN account = $fees_account THEN 'fees' ELSE 'ban
        reference, business_date, currency, debit_minor - credit_minor,
        debit_minor - credit_minor, 'ledger', unknown_account, 'ledger_entries', entry_id
 FROM ledger
-WHERE account IN ($bank_account, $fees_account) OR (unknown_account AND belongs_to = 'payout');
+WHERE account IN ($bank_account, $fees_account) OR (unknown_account AND belongs_to = 'payout')
+) AS i
+LEFT JOIN key_mappings AS m ON m.system = i.system;
