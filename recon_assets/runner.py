@@ -14,7 +14,7 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
     PARTITION_NAME_TAG,
 )
-from rich.progress import Progress, SpinnerColumn, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
 from recon_assets.definitions import build_definitions
 from recon_assets.history import nights_to_reconcile
@@ -160,15 +160,20 @@ def materialize_nights(
 
     `catch_up`: earlier nights reconciled first, as a backfill (they never post to Slack).
     """
+    dates = list(dates)
     plan = [(span, True) for span in contiguous(catch_up)] + [
         (span, backfill) for span in contiguous(dates)
     ]
     instance = dagster_instance(settings)
     results = []
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), transient=True) as progress:
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, transient=True) as progress:
+        # One run per range of nights: the bar moves a range at a time, counted in nights.
+        task = progress.add_task("Reconciling", total=len(catch_up) + len(dates))
         for (first, last), quiet in plan:
             verb = "Catching up" if first in catch_up else "Reconciling"
-            task = progress.add_task(f"{verb} {first}" + (f" to {last}" if last != first else ""))
+            nights_run = first if first == last else f"{first} to {last}"
+            progress.update(task, description=f"{verb} {nights_run}")
             try:
                 results.append(
                     materialize_range(
@@ -183,9 +188,9 @@ def materialize_nights(
                     )
                 )
             except Exception as err:
-                nights_run = first if first == last else f"{first} to {last}"
                 raise NightFailed(nights_run, *failed_step(instance)) from err
-            progress.remove_task(task)
+            span = date.fromisoformat(last) - date.fromisoformat(first)
+            progress.advance(task, span.days + 1)
     return results
 
 
