@@ -11,6 +11,7 @@ import pytest
 from recon_assets.audit import accept_break, night_as_reported, read_only_session
 from recon_assets.audit.accept import author
 from recon_assets.audit.history import night_runs
+from recon_assets.audit.store import AuditError
 from recon_assets.reconciliation.classify import break_id, rule_matches
 from recon_assets.rules import load_rules
 from recon_assets_tests.audit.conftest import LAST_NIGHT, Accepted, Stored
@@ -178,3 +179,27 @@ def test_author_is_git_user_name_else_user(monkeypatch: pytest.MonkeyPatch, tmp_
     fake_git.write_text("#!/bin/sh\necho 'Ada Lovelace'\n")
     fake_git.chmod(0o755)
     assert author() == "Ada Lovelace"
+
+
+def test_accept_refuses_a_break_above_the_policy_cap(stored: Stored, tmp_path: Path):
+    """No rule may accept it, so no rule file is written for it."""
+    rules_dir = tmp_path / "rules"
+    shutil.copytree(stored.settings.rules_dir, rules_dir)
+    (rules_dir / "accepted_policy.yaml").write_text(
+        "amount_cap_minor: {GBP: 1, EUR: 1, JPY: 1, USD: 1}\n"
+    )
+    order = stored.injected("ledger_not_posted")["key"].iloc[0]
+    with (
+        read_only_session(stored.settings.duckdb_path) as session,
+        pytest.raises(AuditError) as caught,
+    ):
+        accept_break(
+            session,
+            rules_dir,
+            break_id("web_sale_vs_ledger", order),
+            reason="Marketplace orders post monthly",
+            until=date(2099, 1, 1),
+        )
+    assert "above the cap of" in str(caught.value)
+    assert "in rules/accepted_policy.yaml: no rule may accept it" in str(caught.value)
+    assert not list((rules_dir / "accepted").glob("*.yaml"))

@@ -225,3 +225,19 @@ def test_a_huge_key_is_shortened_in_the_middle_and_the_line_keeps_money_owner_an
         assert line.rstrip().endswith(f"{huge.break_id}.")
         assert key not in text
     assert key in breaks_csv(night(huge))  # the CSV attachment keeps the whole key
+
+
+def test_breaks_a_rule_selected_but_could_not_accept_are_counted_per_rule():
+    facts = night(
+        brk(1, rule_not_applied="po-1-rounding"),
+        brk(2, rule_not_applied="po-1-rounding"),
+        brk(3, rule_not_applied="uncaptured-gbp"),
+        brk(4),
+    )
+    markdown = render_markdown(build_narrative(facts))
+    assert (
+        "2 breaks selected by po-1-rounding but not accepted, 1 break selected by "
+        "uncaptured-gbp but not accepted (amount moved outside the rule, or above the policy "
+        "cap: see each reason)."
+    ) in markdown
+    assert "selected by" not in render_markdown(build_narrative(night(brk(1))))
