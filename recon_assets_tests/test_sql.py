@@ -5,8 +5,10 @@ from __future__ import annotations
 import duckdb
 import pytest
 import sqlglot
+from sqlglot import exp
 
-from recon_assets.sql import sql_files, statements
+from recon_assets.sources.catalog import SOURCES
+from recon_assets.sql import load_sql, sql_files, statements
 from recon_assets.warehouse import DuckDBWarehouse
 
 
@@ -39,3 +41,19 @@ def test_a_store_made_before_the_newer_columns_gains_them(tmp_path):
         breaks = session.query("DESCRIBE classified_variances")["column_name"].tolist()
     assert columns[-3:] == ["file_sha256", "file_size", "file_mtime_ns"]
     assert breaks[-1] == "rule_not_applied"
+
+
+def test_evidence_lists_every_column_of_every_source_as_the_catalogue_declares_them():
+    """sql/reconciliation/evidence.sql spells out each source's fields (sorted keys, so the
+    evidence is the same text on both warehouses): it must follow the catalogue."""
+    tree = sqlglot.parse_one(load_sql("reconciliation/evidence"), read="duckdb")
+    source_rows = next(c for c in tree.find_all(exp.CTE) if c.alias == "source_rows")
+    found = {}
+    for fields in source_rows.find_all(exp.JSONObject):
+        select = fields.find_ancestor(exp.Select)
+        source = select.expressions[0].unalias().name
+        pairs = [(p.this.name, p.expression.name) for p in fields.expressions]
+        assert all(key == column for key, column in pairs), source
+        assert select.find(exp.Table).name == source
+        found[source] = [key for key, _ in pairs]
+    assert found == {spec.name: sorted(spec.columns) for spec in SOURCES}
