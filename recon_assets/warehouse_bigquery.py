@@ -137,6 +137,12 @@ def _portable(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Anonymous) and node.name.lower() == "to_json":
         # DuckDB's to_json gives JSON text; BigQuery's TO_JSON a JSON value, TO_JSON_STRING text.
         return exp.Anonymous(this="TO_JSON_STRING", expressions=node.expressions)
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "hash":
+        # A row's 64-bit hash: DuckDB hashes the value, BigQuery fingerprints its JSON text.
+        return exp.Anonymous(
+            this="FARM_FINGERPRINT",
+            expressions=[exp.Anonymous(this="TO_JSON_STRING", expressions=node.expressions)],
+        )
     order = node.args.get("order") if isinstance(node, exp.Select) else None
     if order and [o.this for o in order.expressions] == [exp.var("ALL")]:
         # ORDER BY ALL is every output column in order; BigQuery takes the positions.

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from recon_assets.audit import trace_key
 from recon_assets.rules import AcceptedRule, load_rules
 from recon_assets.settings import PROJECT_ROOT
 from recon_assets.warehouse import DuckDBWarehouse
@@ -371,6 +372,15 @@ def test_configured_mapping_and_tolerance_let_the_legs_match(tmp_path):
         "WHERE entity_key = '1001'"
     )
     assert status.values.tolist() == [["matched_within_tolerance", "matched"]]
+    # Matched legs keep no copy of their records, except the one filed under another
+    # spelling: the trace of the order finds the capture only through it.
+    kept = warehouse.query("SELECT check_name, key, record_key, source FROM fact_records")
+    assert kept.values.tolist() == [["sale_vs_capture", "1001", "#1001", "processor_transactions"]]
+    with warehouse.session() as session:
+        traced = trace_key(session, "1001")
+    assert ("processor_transactions", "psp-1001") in {
+        (r["source"], r["record_id"]) for r in traced.records
+    }
 
 
 def test_reason_says_what_differs_and_by_how_much_in_money(tmp_path):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from recon_assets.settings import PACKAGE_ROOT, PROJECT_ROOT
@@ -34,11 +35,12 @@ def tables_digest(session: Session, tables: list[str], recon_date: date) -> tupl
 
 
 def rules_digest(rules_dir: Path) -> str:
-    """sha256 over every file of the rules folder and of the engine's SQL and code."""
+    """sha256 over every file of the rules folder and of the engine's SQL and code, and the
+    DuckDB version (its row hash, used by the output digests, may change between versions)."""
     files = [(p.relative_to(rules_dir), p) for p in rules_dir.rglob("*") if p.is_file()]
     engine = [*(PROJECT_ROOT / "sql").rglob("*.sql"), *PACKAGE_ROOT.rglob("*.py")]
     files += [(Path("engine") / p.relative_to(PROJECT_ROOT), p) for p in engine]
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(f"duckdb {duckdb.__version__}".encode() + b"\x1e")
     for name, path in sorted(files):
         digest.update(str(name).encode() + b"\x1f" + path.read_bytes() + b"\x1e")
     return digest.hexdigest()

@@ -30,7 +30,7 @@ MATCHING_STEPS = (
 # Tonight's temporary tables and the tables they are kept in.
 KEPT_TABLES = {
     "tonight_facts": "leg_facts",
-    "tonight_fact_records": "fact_records",
+    "kept_fact_records": "fact_records",
     "tonight_entity_records": "entity_records",
     "tonight_matched_ledger": "matched_ledger",
 }

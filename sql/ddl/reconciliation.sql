@@ -14,7 +14,8 @@ CREATE TABLE IF NOT EXISTS leg_facts (
     kind VARCHAR NOT NULL, start_date DATE, age_days BIGINT, class VARCHAR
 );
 
--- The records behind each compared leg (the evidence of a break).
+-- The records behind each open leg (the evidence of a break), and records a leg reached
+-- under another spelling of its key.
 CREATE TABLE IF NOT EXISTS fact_records (
     recon_date DATE NOT NULL,
     check_name VARCHAR NOT NULL, key VARCHAR NOT NULL, part VARCHAR NOT NULL,

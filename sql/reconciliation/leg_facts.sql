@@ -19,8 +19,6 @@ LEFT JOIN unknown_codes AS u
 -- Only tonight's part of it is needed from here on: memory follows the night, not the window.
 DROP TABLE leg_inputs;
 
--- Keys normalised cumulatively, per key rather than kept per record: trim and case-fold,
--- strip '#', strip an alphabetic prefix ending in '-', '_' or ' ', strip leading zeros.
 CREATE OR REPLACE TEMPORARY TABLE side_totals AS
 SELECT check_name, part, side, match_key AS key,
        SUM(CASE WHEN unknown_account THEN 0 ELSE quantity END) AS quantity,
@@ -30,18 +28,8 @@ SELECT check_name, part, side, match_key AS key,
        SUM(amount_minor) AS amount_minor,
        MIN(currency) AS currency,
        MAX(business_date) AS last_date,
-       MIN(system) AS system,
-       MIN(norm1) AS norm1, MIN(norm2) AS norm2, MIN(norm3) AS norm3, MIN(norm4) AS norm4
-FROM (
-  SELECT n3.*, REGEXP_REPLACE(norm3, '^0+', '') AS norm4
-  FROM (
-    SELECT n2.*, REGEXP_REPLACE(norm2, '^[a-z]+[-_ ]', '') AS norm3
-    FROM (
-      SELECT n1.*, REPLACE(norm1, '#', '') AS norm2
-      FROM (SELECT k.*, LOWER(TRIM(k.key)) AS norm1 FROM keyed_inputs AS k) AS n1
-    ) AS n2
-  ) AS n3
-) AS normalised
+       MIN(system) AS system
+FROM keyed_inputs
 GROUP BY check_name, part, side, match_key;
 
 CREATE OR REPLACE TEMPORARY TABLE pair_sides AS
@@ -52,34 +40,56 @@ SELECT COALESCE(a.check_name, b.check_name) AS check_name,
        COALESCE(a.key, b.key) AS key,
        a.quantity AS a_quantity, a.records AS a_records, a.amount_minor AS a_amount,
        a.currency AS a_currency, a.last_date AS a_last_date, a.unknown_codes AS a_unknown_codes,
-       a.norm1 AS a_norm1, a.norm2 AS a_norm2, a.norm3 AS a_norm3, a.norm4 AS a_norm4,
        b.quantity AS b_quantity, b.records AS b_records, b.unknown_records AS b_unknown,
        b.amount_minor AS b_amount, b.currency AS b_currency, b.last_date AS b_last_date,
        b.unknown_codes AS b_unknown_codes,
-       b.system AS b_system,
-       b.norm1 AS b_norm1, b.norm2 AS b_norm2, b.norm3 AS b_norm3, b.norm4 AS b_norm4
+       b.system AS b_system
 FROM a FULL OUTER JOIN b
   ON a.check_name = b.check_name AND a.part = b.part AND a.key = b.key;
+
+-- The keys found on one side only of a leg that normalises keys, normalised cumulatively
+-- from their records' own spellings: trim and case-fold, strip '#', strip an alphabetic
+-- prefix ending in '-', '_' or ' ', strip leading zeros. Only these can pair by mapping, so
+-- the matched majority is never normalised.
+CREATE OR REPLACE TEMPORARY TABLE one_sided_keys AS
+SELECT check_name, part, side, key,
+       MIN(norm1) AS norm1, MIN(norm2) AS norm2, MIN(norm3) AS norm3, MIN(norm4) AS norm4
+FROM (
+  SELECT n3.*, REGEXP_REPLACE(norm3, '^0+', '') AS norm4
+  FROM (
+    SELECT n2.*, REGEXP_REPLACE(norm2, '^[a-z]+[-_ ]', '') AS norm3
+    FROM (
+      SELECT n1.*, REPLACE(norm1, '#', '') AS norm2
+      FROM (
+        SELECT k.check_name, k.part, k.side, k.match_key AS key, LOWER(TRIM(k.key)) AS norm1
+        FROM keyed_inputs AS k
+        JOIN pair_sides AS s
+          ON s.check_name = k.check_name AND s.part = k.part AND s.key = k.match_key
+        JOIN leg_parts AS p ON p.check_name = k.check_name AND p.part = k.part
+        WHERE p.normalise_keys
+          AND ((k.side = 'a' AND s.b_records IS NULL) OR (k.side = 'b' AND s.a_records IS NULL))
+      ) AS n1
+    ) AS n2
+  ) AS n3
+) AS normalised
+GROUP BY check_name, part, side, key;
 
 -- An unmatched expectation and an unmatched counterpart whose keys agree once normalised:
 -- the lowest normalisation level that makes them equal is the mapping to configure.
 CREATE OR REPLACE TEMPORARY TABLE key_pairs AS
 WITH candidates AS (
-  SELECT a.check_name, a.part, a.key AS a_key, b.key AS b_key, b.b_system,
+  SELECT a.check_name, a.part, a.key AS a_key, b.key AS b_key, s.b_system,
          CASE
-           WHEN a.a_norm1 = b.b_norm1 THEN 1
-           WHEN a.a_norm2 = b.b_norm2 THEN 2
-           WHEN a.a_norm3 = b.b_norm3 THEN 3
+           WHEN a.norm1 = b.norm1 THEN 1
+           WHEN a.norm2 = b.norm2 THEN 2
+           WHEN a.norm3 = b.norm3 THEN 3
            ELSE 4
          END AS level
-  FROM pair_sides AS a
-  JOIN pair_sides AS b
-    ON a.check_name = b.check_name AND a.part = b.part AND a.a_norm4 = b.b_norm4
-  JOIN leg_parts AS p ON p.check_name = a.check_name AND p.part = a.part
-  WHERE p.normalise_keys
-    AND a.b_records IS NULL AND a.a_records IS NOT NULL
-    AND b.a_records IS NULL AND b.b_records IS NOT NULL
-    AND a.a_norm4 <> ''
+  FROM one_sided_keys AS a
+  JOIN one_sided_keys AS b
+    ON a.check_name = b.check_name AND a.part = b.part AND a.norm4 = b.norm4
+  JOIN pair_sides AS s ON s.check_name = b.check_name AND s.part = b.part AND s.key = b.key
+  WHERE a.side = 'a' AND b.side = 'b' AND a.norm4 <> ''
 ), ranked AS (
   SELECT candidates.*,
          ROW_NUMBER() OVER (PARTITION BY check_name, part, a_key ORDER BY level, b_key) AS by_a,
@@ -167,3 +177,14 @@ SELECT f.check_name, f.key, i.part, i.side, i.source, i.record_id, i.business_da
 FROM tonight_facts AS f
 JOIN keyed_inputs AS i
   ON i.check_name = f.check_name AND i.part = f.part AND i.match_key = f.mapped_key;
+
+-- The fact records kept after tonight: every part of a leg with an open part (a break's
+-- evidence lists them all) and records filed under another spelling of the key (a trace of
+-- the key finds them only through here). A matched leg's records are found by their own
+-- key, so they are not copied again.
+CREATE OR REPLACE TEMPORARY TABLE kept_fact_records AS
+SELECT fr.*
+FROM tonight_fact_records AS fr
+WHERE fr.record_key <> fr.key
+   OR (fr.check_name, fr.key) IN (
+       SELECT (check_name, key) FROM tonight_facts WHERE class IS NOT NULL);
