@@ -163,28 +163,25 @@ SELECT aged.*,
        END AS class
 FROM aged;
 
--- The records behind each fact (its evidence), mapped counterparts included: two equi-joins
--- (an OR in the join condition would be a nested loop).
-CREATE OR REPLACE TEMPORARY TABLE tonight_fact_records AS
+-- The records kept behind tonight's facts: every part of a leg with an open part (a break's
+-- evidence lists them all) and records filed under another spelling of the key (a trace of
+-- the key finds them only through here); a matched leg's own records are found by their key.
+-- Two equi-joins, the second for mapped counterparts (an OR in the join condition would be a
+-- nested loop).
+CREATE OR REPLACE TEMPORARY TABLE open_legs AS
+SELECT DISTINCT check_name, key FROM tonight_facts WHERE class IS NOT NULL;
+
+CREATE OR REPLACE TEMPORARY TABLE kept_fact_records AS
 SELECT f.check_name, f.key, i.part, i.side, i.source, i.record_id, i.business_date,
        i.system, i.key AS record_key, i.quantity, i.amount_minor, i.currency, i.unknown_account
 FROM tonight_facts AS f
 JOIN keyed_inputs AS i
   ON i.check_name = f.check_name AND i.part = f.part AND i.match_key = f.key
+LEFT JOIN open_legs AS o ON o.check_name = f.check_name AND o.key = f.key
+WHERE o.key IS NOT NULL OR i.key <> i.match_key
 UNION DISTINCT
 SELECT f.check_name, f.key, i.part, i.side, i.source, i.record_id, i.business_date,
        i.system, i.key AS record_key, i.quantity, i.amount_minor, i.currency, i.unknown_account
 FROM tonight_facts AS f
 JOIN keyed_inputs AS i
   ON i.check_name = f.check_name AND i.part = f.part AND i.match_key = f.mapped_key;
-
--- The fact records kept after tonight: every part of a leg with an open part (a break's
--- evidence lists them all) and records filed under another spelling of the key (a trace of
--- the key finds them only through here). A matched leg's records are found by their own
--- key, so they are not copied again.
-CREATE OR REPLACE TEMPORARY TABLE kept_fact_records AS
-SELECT fr.*
-FROM tonight_fact_records AS fr
-WHERE fr.record_key <> fr.key
-   OR (fr.check_name, fr.key) IN (
-       SELECT (check_name, key) FROM tonight_facts WHERE class IS NOT NULL);

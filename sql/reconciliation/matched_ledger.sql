@@ -1,18 +1,43 @@
 -- One row per order, POS store-day and payout touched tonight, every system side by side,
 -- with the status of each leg (the worst over the leg's keys that involve the row).
 CREATE OR REPLACE TEMPORARY TABLE tonight_matched_ledger AS
-WITH ranked AS (
-  SELECT r.entity_type, r.entity_key, f.check_name,
-         MAX(CASE
-               WHEN f.class IN ('mapping', 'genuine_error') THEN 4
-               WHEN f.class = 'timing' THEN 3
-               WHEN f.kind = 'matched_within_tolerance' THEN 2
-               ELSE 1
-             END) AS rank
-  FROM tonight_fact_records AS fr
-  JOIN tonight_facts AS f ON f.check_name = fr.check_name AND f.key = fr.key AND f.part = fr.part
-  JOIN tonight_entity_records AS r ON r.source = fr.source AND r.record_id = fr.record_id
-  GROUP BY r.entity_type, r.entity_key, f.check_name
+-- Every record of a leg belongs to one of its facts, so a row takes part in a leg when one
+-- of its records does ('matched' unless a fact of the leg says worse); only the few facts
+-- that say worse are joined back to their records.
+WITH involved AS (
+  SELECT DISTINCT r.entity_type, r.entity_key, i.check_name
+  FROM keyed_inputs AS i
+  JOIN tonight_entity_records AS r ON r.source = i.source AND r.record_id = i.record_id
+), worse AS (
+  SELECT check_name, part, key, mapped_key,
+         CASE
+           WHEN class IN ('mapping', 'genuine_error') THEN 4
+           WHEN class = 'timing' THEN 3
+           ELSE 2
+         END AS rank
+  FROM tonight_facts
+  WHERE class IS NOT NULL OR kind = 'matched_within_tolerance'
+), worse_records AS (
+  SELECT w.check_name, w.rank, i.source, i.record_id
+  FROM worse AS w
+  JOIN keyed_inputs AS i
+    ON i.check_name = w.check_name AND i.part = w.part AND i.match_key = w.key
+  UNION ALL
+  SELECT w.check_name, w.rank, i.source, i.record_id
+  FROM worse AS w
+  JOIN keyed_inputs AS i
+    ON i.check_name = w.check_name AND i.part = w.part AND i.match_key = w.mapped_key
+), ranked AS (
+  SELECT v.entity_type, v.entity_key, v.check_name, COALESCE(MAX(w.rank), 1) AS rank
+  FROM involved AS v
+  LEFT JOIN (
+    SELECT r.entity_type, r.entity_key, wr.check_name, wr.rank
+    FROM worse_records AS wr
+    JOIN tonight_entity_records AS r ON r.source = wr.source AND r.record_id = wr.record_id
+  ) AS w
+    ON w.entity_type = v.entity_type AND w.entity_key = v.entity_key
+   AND w.check_name = v.check_name
+  GROUP BY v.entity_type, v.entity_key, v.check_name
 ), statuses AS (
   SELECT entity_type, entity_key, check_name,
          CASE rank

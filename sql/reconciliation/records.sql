@@ -34,9 +34,8 @@ SELECT entity_type, entity_key FROM records WHERE business_date = $recon_date
 UNION DISTINCT
 SELECT r.entity_type, r.entity_key
 FROM records AS r
-JOIN tonight_fact_records AS fr ON fr.source = r.source AND fr.record_id = r.record_id
-JOIN tonight_facts AS f ON f.check_name = fr.check_name AND f.key = fr.key
-WHERE f.class IS NOT NULL;
+JOIN kept_fact_records AS fr ON fr.source = r.source AND fr.record_id = r.record_id
+JOIN open_legs AS o ON o.check_name = fr.check_name AND o.key = fr.key;
 
 CREATE OR REPLACE TEMPORARY TABLE tonight_entity_records AS
 SELECT r.*
