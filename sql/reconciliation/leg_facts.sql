@@ -47,6 +47,9 @@ SELECT COALESCE(a.check_name, b.check_name) AS check_name,
 FROM a FULL OUTER JOIN b
   ON a.check_name = b.check_name AND a.part = b.part AND a.key = b.key;
 
+-- Each table is dropped once nothing reads it: the night's memory is the largest step's.
+DROP TABLE side_totals;
+
 -- The keys found on one side only of a leg that normalises keys, normalised cumulatively
 -- from their records' own spellings: trim and case-fold, strip '#', strip an alphabetic
 -- prefix ending in '-', '_' or ' ', strip leading zeros. Only these can pair by mapping, so
@@ -116,9 +119,15 @@ WITH merged AS (
          s.b_system, COALESCE(s.a_unknown_codes, 0) + COALESCE(s.b_unknown_codes, 0),
          CAST(NULL AS VARCHAR), CAST(NULL AS INTEGER)
   FROM pair_sides AS s
+  -- Not a key of a pair above; one equi-join per side of the pair (an IN over both columns
+  -- would compare every key with every pair).
   WHERE NOT EXISTS (
     SELECT 1 FROM key_pairs AS kp
-    WHERE kp.check_name = s.check_name AND kp.part = s.part AND s.key IN (kp.a_key, kp.b_key)
+    WHERE kp.check_name = s.check_name AND kp.part = s.part AND kp.a_key = s.key
+  )
+  AND NOT EXISTS (
+    SELECT 1 FROM key_pairs AS kp
+    WHERE kp.check_name = s.check_name AND kp.part = s.part AND kp.b_key = s.key
   )
 ), kinds AS (
   SELECT m.*, p.sla_days, p.missing_kind, p.orphan_kind,
@@ -162,6 +171,10 @@ SELECT aged.*,
          ELSE 'genuine_error'
        END AS class
 FROM aged;
+
+DROP TABLE one_sided_keys;
+DROP TABLE key_pairs;
+DROP TABLE pair_sides;
 
 -- The records kept behind tonight's facts: every part of a leg with an open part (a break's
 -- evidence lists them all) and records filed under another spelling of the key (a trace of

@@ -62,3 +62,5 @@ SELECT t.*,
 FROM tonight_entity_totals AS t
 LEFT JOIN statuses AS s ON s.entity_type = t.entity_type AND s.entity_key = t.entity_key
 GROUP BY ALL;
+
+DROP TABLE keyed_inputs;

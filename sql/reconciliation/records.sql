@@ -41,3 +41,5 @@ CREATE OR REPLACE TEMPORARY TABLE tonight_entity_records AS
 SELECT r.*
 FROM records AS r
 JOIN evaluated_entities AS e ON e.entity_type = r.entity_type AND e.entity_key = r.entity_key;
+
+DROP TABLE records;
