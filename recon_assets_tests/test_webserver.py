@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ import pytest
 from recon_assets.generator import generate, parse_breaks
 from recon_assets.runner import materialize_nights, nights
 from recon_assets.settings import PROJECT_ROOT, Settings
+from recon_assets_tests.conftest import free_port
 
 FIRST = date(2026, 3, 20)
 LAST = FIRST + timedelta(days=2)
@@ -26,12 +26,6 @@ QUEUED_RUNS = """run_coordinator:
   module: dagster.core.run_coordinator
   class: QueuedRunCoordinator
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _get(url: str) -> bytes:
@@ -61,7 +55,7 @@ def graphql(tmp_path_factory):
     # The last night is not clean: the 3PL sent nothing.
     (settings.landing_dir / "shipments" / f"{LAST}.csv").unlink()
     materialize_nights(settings, nights(FIRST, LAST), backfill=True)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [*WEBSERVER, "-h", "127.0.0.1", "-p", str(port)],
         cwd=PROJECT_ROOT,
