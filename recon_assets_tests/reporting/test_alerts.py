@@ -107,7 +107,7 @@ def test_failure_text_never_carries_a_token(monkeypatch):
 
 
 def _deadline_tick(instance: dg.DagsterInstance, now: str, cursor: str | None):
-    sensor = DEFS.get_sensor_def(REPORT_DEADLINE_ALERT)
+    sensor = DEFS.resolve_sensor_def(REPORT_DEADLINE_ALERT)
     context = dg.build_sensor_context(
         instance=instance,
         cursor=cursor,
