@@ -35,10 +35,11 @@ ui-test: $(STAMP)
 	RECON_HOME=$(RECON_HOME) $(BIN)/python scripts/ui_check.py
 
 # The UI uses the instance the `recon` commands record their runs in. `exec` makes dagster
-# the shell's process, so Ctrl-C and SIGTERM reach it and it stops its webserver and daemon.
+# make's own child, so Ctrl-C and SIGTERM (make passes it on) reach it and it stops its
+# webserver, daemon and code server. DEV_ARGS: dagster dev's options (host, port).
 dev: $(STAMP)
 	mkdir -p $(RECON_HOME)/dagster
-	DAGSTER_HOME=$(abspath $(RECON_HOME))/dagster exec $(BIN)/dagster dev -w workspace.yaml
+	DAGSTER_HOME=$(abspath $(RECON_HOME))/dagster exec $(BIN)/dagster dev -w workspace.yaml $(DEV_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -10,7 +10,7 @@ import dagster as dg
 from recon_assets.jobs import build_nightly_job, build_nightly_schedule
 from recon_assets.partitions import build_daily_partitions
 from recon_assets.reconciliation.assets import build_classified_variances, build_matched_ledger
-from recon_assets.reporting.assets import EXCEPTION_REPORT, build_reporting_assets
+from recon_assets.reporting.assets import build_reporting_assets
 from recon_assets.reporting.sensors import build_reporting_sensors
 from recon_assets.resources import build_resources
 from recon_assets.rules import load_rules
@@ -48,20 +48,13 @@ def build_definitions(settings: Settings, *, allow_empty: bool = False) -> dg.De
     """The code location; `allow_empty` lets a run replace stored nights with empty ones
     (`recon run --allow-empty`), never the default."""
     assets = build_assets(settings)
-    report = next(a for a in assets if a.key == dg.AssetKey(EXCEPTION_REPORT))
     partitions = build_daily_partitions(settings)
-    deadline_checks, sensors = build_reporting_sensors(
-        report, settings.timezone, partitions.start.date()
-    )
-    job = build_nightly_job(partitions, deadline_checks)
+    job = build_nightly_job(partitions)
     return dg.Definitions(
         assets=assets,
-        # The deadline check reads the wall clock, so it is evaluated by its sensor, never as
-        # part of a night's run (the job leaves it out).
-        asset_checks=deadline_checks,
         jobs=[job],
         schedules=[build_nightly_schedule(job, settings.schedule_running)],
-        sensors=sensors,
+        sensors=build_reporting_sensors(settings.timezone, partitions.start.date()),
         resources=build_resources(settings, allow_empty=allow_empty),
         # One writer at a time: the embedded DuckDB file takes a single writing process.
         executor=dg.in_process_executor,

@@ -7,13 +7,10 @@ import dagster as dg
 NIGHTLY_JOB = "nightly_reconciliation"
 
 
-def build_nightly_job(
-    partitions_def: dg.PartitionsDefinition, deadline_checks: list[dg.AssetChecksDefinition]
-) -> dg.UnresolvedAssetJobDefinition:
+def build_nightly_job(partitions_def: dg.PartitionsDefinition) -> dg.UnresolvedAssetJobDefinition:
     return dg.define_asset_job(
         NIGHTLY_JOB,
-        # The 07:00 deadline check reads the wall clock: its sensor runs it, never a night's run.
-        selection=dg.AssetSelection.all() - dg.AssetSelection.checks(*deadline_checks),
+        selection=dg.AssetSelection.all(),
         partitions_def=partitions_def,
         description="Loads every system's files for the night, matches them, classifies the "
         "breaks and reports them.",

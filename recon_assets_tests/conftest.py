@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import socket
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -36,6 +37,13 @@ def write_landing(
         for row in rows:
             writer.writerow({c: row.get(c, "") for c in columns})
     return path
+
+
+def free_port() -> int:
+    """A loopback port nobody holds now, for a server a test starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from recon_assets.generator import INJECTION_KINDS, generate
-from recon_assets.money import format_money
+from recon_assets.money import format_money, to_major
 from recon_assets.reconciliation.exceptions import night_information
 from recon_assets.reporting.facts import gather_facts
 from recon_assets.reporting.narrative import break_line, build_narrative, render_markdown
@@ -126,3 +126,41 @@ def test_report_counts_add_up_and_chargebacks_are_information_not_breaks(fourtee
         assert all(f"payment {psp})" in text for psp in expected)
         chargebacks += len(expected)
     assert chargebacks  # the generated world has chargebacks to list
+
+
+def test_classified_variances_metadata_is_numbers_per_class_and_currency_and_a_table(
+    fourteen_nights,
+):
+    """What the UI plots night by night, checked against the stored breaks of each night."""
+    _, warehouse, results = fourteen_nights
+    stored = warehouse.query(
+        "SELECT CAST(recon_date AS VARCHAR) AS night, class AS klass, currency, "
+        "count(*) AS breaks, sum(amount_minor) AS at_stake FROM classified_variances "
+        "GROUP BY ALL"
+    )
+    for i, result in enumerate(results):
+        night = (START + timedelta(days=i)).isoformat()
+        [event] = result.asset_materializations_for_node("classified_variances")
+        metadata = event.metadata
+        tonight = stored[stored["night"] == night]
+        for klass in ("timing", "mapping", "genuine_error", "known_accepted"):
+            counted = metadata[f"breaks {klass}"]
+            assert isinstance(counted, dg.IntMetadataValue)
+            assert counted.value == tonight.loc[tonight["klass"] == klass, "breaks"].sum()
+        for row in tonight[tonight["currency"].notna()].itertuples():
+            stake = metadata[f"at stake {row.klass} {row.currency}"]
+            assert isinstance(stake, dg.FloatMetadataValue)
+            assert stake.value == float(to_major(int(row.at_stake), row.currency))
+        table = metadata["top breaks"]
+        assert isinstance(table, dg.MarkdownMetadataValue)
+        person = tonight[tonight["klass"].isin(["genuine_error", "mapping"])]
+        if person.empty:
+            assert table.value == "No break needs a person tonight."
+        else:
+            assert table.value.startswith("| money at stake | check | class |")
+    # The generated world puts money at stake in front of a person on some night.
+    assert any(
+        "| GBP "
+        in r.asset_materializations_for_node("classified_variances")[0].metadata["top breaks"].value
+        for r in results
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,17 +16,16 @@ import pytest
 from recon_assets.generator import generate, parse_breaks
 from recon_assets.runner import materialize_nights, nights
 from recon_assets.settings import PROJECT_ROOT, Settings
+from recon_assets_tests.conftest import free_port
 
 FIRST = date(2026, 3, 20)
 LAST = FIRST + timedelta(days=2)
 STARTUP_SECONDS = 120
 WEBSERVER = [sys.executable, "-m", "dagster_webserver", "-w", "workspace.yaml"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+QUEUED_RUNS = """run_coordinator:
+  module: dagster.core.run_coordinator
+  class: QueuedRunCoordinator
+"""
 
 
 def _get(url: str) -> bytes:
@@ -49,11 +47,15 @@ def graphql(tmp_path_factory):
     for name in ("RECON_HOME", "RECON_LANDING_DIR", "RECON_START_DATE", "DAGSTER_HOME"):
         patch.setenv(name, env[name])
     settings = Settings.from_env()
+    # Runs launched through the UI's API wait in the queue (no daemon here): what they would
+    # run can be read, and the reconciled nights stay as the backfill left them.
+    (root / "dagster").mkdir()
+    (root / "dagster" / "dagster.yaml").write_text(QUEUED_RUNS)
     generate(settings.landing_dir, FIRST, 3, 5, 3, breaks=parse_breaks("none"))
     # The last night is not clean: the 3PL sent nothing.
     (settings.landing_dir / "shipments" / f"{LAST}.csv").unlink()
     materialize_nights(settings, nights(FIRST, LAST), backfill=True)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [*WEBSERVER, "-h", "127.0.0.1", "-p", str(port)],
         cwd=PROJECT_ROOT,
@@ -104,7 +106,8 @@ def test_asset_groups_and_owners(graphql):
 
 def test_the_backfill_is_one_run_of_the_nightly_job(graphql):
     runs = graphql(
-        "{ runsOrError { ... on Runs { results { jobName status tags { key value } } } } }"
+        '{ runsOrError(filter: {pipelineName: "nightly_reconciliation"}) '
+        "{ ... on Runs { results { jobName status tags { key value } } } } }"
     )["runsOrError"]["results"]
     assert len(runs) == 1
     [run] = runs
@@ -144,3 +147,60 @@ def test_checks_are_recorded_per_night_and_a_bad_night_warns(graphql):
     delivered = _history(graphql, "shipments", "delivered")
     assert delivered[every_night[2]] == ("FAILED", "WARN")
     assert delivered[every_night[1]] == ("SUCCEEDED", "WARN")
+
+
+# What the UI's asset graph asks before "Materialize all" (LaunchAssetExecutionButton.tsx).
+LAUNCH_ASSETS = """
+{ assetNodes {
+    assetKey { path } jobNames repository { name location { name } }
+    assetChecksOrError { ... on AssetChecks { checks { name jobNames partitionDefinition {
+      description } } } }
+} }"""
+LAUNCH = """
+mutation ($params: ExecutionParams!) {
+  launchPipelineExecution(executionParams: $params) {
+    __typename ... on LaunchRunSuccess { run { runId } }
+  }
+}"""
+RUN_CHECKS = """
+query ($id: ID!) {
+  runOrError(runId: $id) { ... on Run { status assetCheckSelection { name assetKey { path } } } }
+}"""
+
+
+def test_materialize_all_in_the_ui_selects_only_checks_of_the_night(graphql):
+    """The run the UI launches for "Materialize all" on one night, built as the UI builds it:
+    the first job every asset is in, and each asset's checks in that job."""
+    assets = graphql(LAUNCH_ASSETS)["assetNodes"]
+    job = next(j for j in assets[0]["jobNames"] if all(j in a["jobNames"] for a in assets))
+    checks = [
+        (check, a["assetKey"]["path"])
+        for a in assets
+        for check in a["assetChecksOrError"]["checks"]
+        if job in check["jobNames"]
+    ]
+    repository = assets[0]["repository"]
+    params = {
+        "mode": "default",
+        "runConfigData": "{}",
+        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": LAST.isoformat()}]},
+        "selector": {
+            "repositoryLocationName": repository["location"]["name"],
+            "repositoryName": repository["name"],
+            "pipelineName": job,
+            "assetSelection": [{"path": a["assetKey"]["path"]} for a in assets],
+            "assetCheckSelection": [
+                {"name": check["name"], "assetKey": {"path": path}} for check, path in checks
+            ],
+        },
+    }
+    launched = graphql(LAUNCH, {"params": params})["launchPipelineExecution"]
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    run = graphql(RUN_CHECKS, {"id": launched["run"]["runId"]})["runOrError"]
+    assert run["status"] == "QUEUED"
+    selected = {(c["assetKey"]["path"][0], c["name"]) for c in run["assetCheckSelection"]}
+    per_night = {(path[0], c["name"]) for c, path in checks if c["partitionDefinition"]}
+    # Every check the UI runs is one of the night's; none reads the wall clock.
+    assert selected == per_night
+    assert ("exception_report", "night_is_clean") in selected
+    assert len(selected) == sum(len(a["assetChecksOrError"]["checks"]) for a in assets)

@@ -1,21 +1,18 @@
-"""Alerting: a failed run posts to Slack; a report missing at 07:00 fails its deadline check."""
+"""Alerting: a failed run posts to Slack; so does a report still missing at 07:00."""
 
-import warnings
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 from dagster._core.storage.event_log.base import AssetRecordsFilter
+from dagster._time import get_current_datetime
 
 from recon_assets.redact import redact
 from recon_assets.reporting.assets import EXCEPTION_REPORT
 from recon_assets.reporting.slack import SlackResource, escape_mrkdwn
 
 FAILURE_ALERT_SENSOR = "reconciliation_failure_alert"
-REPORT_DEADLINE_SENSOR = "report_deadline_sensor"
 REPORT_DEADLINE_ALERT = "report_deadline_alert"
 # The report must exist by 07:00 in the retailer's time zone, before the working day.
-REPORT_DEADLINE_CRON = "0 7 * * *"
 REPORT_DEADLINE = time(7, 0)
 MAX_ERROR_CHARS = 500
 
@@ -91,25 +88,10 @@ def missed_deadline_text(night: date) -> str:
     return f"No reconciliation report for {night} by {REPORT_DEADLINE:%H:%M}."
 
 
-def build_reporting_sensors(
-    exception_report: dg.AssetsDefinition, timezone: str, first_night: date
-) -> tuple[list[dg.AssetChecksDefinition], list[dg.SensorDefinition]]:
-    """The deadline check (evaluated by its sensor, never by a night's run), its Slack alert
-    and the run-failure alert."""
-    # Fails when the report of the night before the latest 07:00 has not been materialised.
-    # Superseded by FreshnessPolicy in Dagster 1.13, but a policy only colours the asset's
-    # health in the UI; this stays a pass/fail asset check a sensor evaluates after each
-    # deadline.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", dg.SupersessionWarning)
-        deadline_checks = dg.build_time_partition_freshness_checks(
-            assets=[exception_report], deadline_cron=REPORT_DEADLINE_CRON, timezone=timezone
-        )
-        deadline_sensor = dg.build_sensor_for_freshness_checks(
-            freshness_checks=deadline_checks,
-            name=REPORT_DEADLINE_SENSOR,
-            default_status=dg.DefaultSensorStatus.RUNNING,
-        )
+def build_reporting_sensors(timezone: str, first_night: date) -> list[dg.SensorDefinition]:
+    """The run-failure alert and the 07:00 deadline alert. The deadline is a sensor, not an
+    asset check: a check on exception_report would be part of every run the UI's "Materialize
+    all" launches, and a night's run must never read the wall clock."""
 
     @dg.sensor(
         name=REPORT_DEADLINE_ALERT,
@@ -119,7 +101,8 @@ def build_reporting_sensors(
         minimum_interval_seconds=300,
     )
     def report_deadline_alert(context: dg.SensorEvaluationContext, slack: SlackResource):
-        night = night_due(datetime.now(ZoneInfo(timezone)), first_night)
+        # Dagster's own clock, the one its sensor ticks use (and tests can freeze).
+        night = night_due(get_current_datetime(timezone), first_night)
         # The cursor is the last night alerted about: one message per late night.
         if night is None or context.cursor == night.isoformat():
             return dg.SkipReason("No report is late.")
@@ -136,11 +119,8 @@ def build_reporting_sensors(
             slack.post_text(escape_mrkdwn(text))
         else:
             context.log.info(f"Slack is off (SLACK_BOT_TOKEN is not set); not posted: {text}")
-        context.update_cursor(night.isoformat())
-        return dg.SkipReason(text)
+        # Also on the night's report in the UI, where a data engineer looks first.
+        late = dg.AssetObservation(EXCEPTION_REPORT, partition=night.isoformat(), description=text)
+        return dg.SensorResult(skip_reason=text, cursor=night.isoformat(), asset_events=[late])
 
-    return list(deadline_checks), [
-        reconciliation_failure_alert,
-        deadline_sensor,
-        report_deadline_alert,
-    ]
+    return [reconciliation_failure_alert, report_deadline_alert]

@@ -1,4 +1,4 @@
-"""Alerting: the run-failure sensor posts to the Slack stand-in; the 07:00 deadline check."""
+"""Alerting: the run-failure sensor and the 07:00 deadline sensor post to the Slack stand-in."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from recon_assets.generator import generate
 from recon_assets.reporting.assets import EXCEPTION_REPORT
 from recon_assets.reporting.sensors import (
     FAILURE_ALERT_SENSOR,
-    REPORT_DEADLINE_SENSOR,
+    REPORT_DEADLINE_ALERT,
     failure_text,
     missed_deadline_text,
     night_due,
@@ -29,8 +29,6 @@ from recon_assets_tests.reporting.conftest import FIRST_NIGHT, TOKEN
 
 LONDON = ZoneInfo("Europe/London")
 DEFS = build_definitions(Settings.from_env())
-# The only checks given to Definitions apart from the assets' own: the 07:00 deadline.
-[DEADLINE_CHECK] = DEFS.asset_checks
 
 
 def _failed_run(settings: Settings, instance: dg.DagsterInstance) -> dg.ExecuteInJobResult:
@@ -108,37 +106,56 @@ def test_failure_text_never_carries_a_token(monkeypatch):
     assert TOKEN not in text and "invalid_auth for [redacted]" in text
 
 
+def _deadline_tick(instance: dg.DagsterInstance, now: str, cursor: str | None):
+    sensor = DEFS.resolve_sensor_def(REPORT_DEADLINE_ALERT)
+    context = dg.build_sensor_context(
+        instance=instance,
+        cursor=cursor,
+        resources={"slack": slack_resource_from_env("#finance-recon")},
+    )
+    with freeze_time(datetime.fromisoformat(now).replace(tzinfo=LONDON)):
+        return sensor(context)
+
+
 @pytest.mark.parametrize(
-    ("now", "passed"),
+    ("now", "late"),
     [
-        ("2026-04-02T07:30", True),  # the deadline for 2026-04-01 has passed, it exists
-        ("2026-04-03T06:59", True),  # 2026-04-02 is not due until 07:00
-        ("2026-04-03T07:01", False),  # 2026-04-02 is overdue
+        ("2026-04-02T07:30", None),  # the deadline for 2026-04-01 has passed, it exists
+        ("2026-04-03T06:59", None),  # 2026-04-02 is not due until 07:00
+        ("2026-04-03T07:01", "2026-04-02"),  # 2026-04-02 is overdue
     ],
 )
-def test_the_report_must_exist_by_seven_local(now, passed):
+def test_a_report_missing_at_seven_local_posts_once_and_shows_on_the_night(now, late, slack):
     instance = dg.DagsterInstance.ephemeral()
     instance.report_runless_asset_event(
         dg.AssetMaterialization(EXCEPTION_REPORT, partition="2026-04-01")
     )
-    check = DEADLINE_CHECK
-    report = dg.AssetSpec(
-        EXCEPTION_REPORT, partitions_def=DEFS.get_assets_def(EXCEPTION_REPORT).partitions_def
+    result = _deadline_tick(instance, now, cursor=None)
+    if late is None:
+        assert slack.posts == [] and isinstance(result, dg.SkipReason)
+        return
+    text = f"No reconciliation report for {late} by 07:00."
+    [post] = slack.posts
+    assert post.body["text"] == text
+    assert result.cursor == late and result.skip_reason.skip_message == text
+    [seen] = result.asset_events
+    assert (seen.asset_key, seen.partition, seen.description) == (
+        dg.AssetKey(EXCEPTION_REPORT),
+        late,
+        text,
     )
-    with freeze_time(datetime.fromisoformat(now).replace(tzinfo=LONDON)):
-        result = dg.materialize(
-            [report, check], selection=dg.AssetSelection.checks(check), instance=instance
-        )
-    [evaluation] = result.get_asset_check_evaluations()
-    assert evaluation.passed is passed
+    # The next tick, five minutes on, remembers the night it alerted about: no second post.
+    again = _deadline_tick(instance, now.replace(":01", ":06"), cursor=result.cursor)
+    assert len(slack.posts) == 1 and isinstance(again, dg.SkipReason)
 
 
 def test_alerting_is_wired_into_the_code_location():
     repo = DEFS.get_repository_def()
     assert repo.has_sensor_def(FAILURE_ALERT_SENSOR)
-    assert repo.has_sensor_def(REPORT_DEADLINE_SENSOR)
-    check = DEADLINE_CHECK
-    assert repo.asset_graph.get_check_spec(next(iter(check.check_keys)))
+    assert repo.has_sensor_def(REPORT_DEADLINE_ALERT)
+    # No check reads the wall clock: every one is evaluated for the night it checks.
+    graph = repo.asset_graph
+    assert all(graph.get_check_spec(key).partitions_def for key in graph.asset_check_keys)
 
 
 def test_a_night_without_its_history_alerts_with_the_missing_night(settings, instance, slack):
