@@ -21,8 +21,10 @@ def test_memory_limit_and_temp_directory_come_from_settings(tmp_path, monkeypatc
     assert Path(found["t"]) == tmp_path / "duckdb_tmp"
 
 
-def test_the_default_limit_is_a_quarter_of_the_machine(tmp_path, monkeypatch):
+def test_the_default_limit_is_a_quarter_of_the_machine_at_most_3_gb(tmp_path, monkeypatch):
     monkeypatch.setenv("RECON_HOME", str(tmp_path))
     monkeypatch.delenv("RECON_DUCKDB_MEMORY_LIMIT", raising=False)
     machine = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    assert Settings.from_env().duckdb_config["memory_limit"] == f"{machine // 4 // 2**20}MB"
+    assert (
+        Settings.from_env().duckdb_config["memory_limit"] == f"{min(machine // 4 // 2**20, 3072)}MB"
+    )
