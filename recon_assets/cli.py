@@ -262,6 +262,10 @@ def convert(
     landing: Annotated[Path | None, typer.Option(help="Landing folder to write into.")] = None,
     processor: Annotated[str | None, typer.Option(help="Processor name on its rows.")] = None,
     currency: Annotated[str | None, typer.Option(help="Book currency if not in the file.")] = None,
+    order_key: Annotated[
+        str | None,
+        typer.Option(help="Vendor field with the order key (e.g. metadata.order_id, invoice_id)."),
+    ] = None,
 ) -> None:
     """Convert vendor exports into canonical per-day landing files."""
     settings = Settings.from_env()
@@ -269,7 +273,7 @@ def convert(
     if feeds is not None:
         try:
             jobs = [
-                (f.format, path, f.timezone, f.processor, f.currency)
+                (f.format, path, f.timezone, f.processor, f.currency, f.order_key)
                 for f in load_sources(settings.rules_dir / "sources.yaml", settings.timezone)
                 for path in f.files(feeds)
             ]
@@ -277,14 +281,14 @@ def convert(
             console.print(f"[red]{err}[/red]")
             raise typer.Exit(1) from None
     elif format and input:
-        jobs = [(format, input, settings.timezone, processor, currency)]
+        jobs = [(format, input, settings.timezone, processor, currency, order_key)]
     else:
         raise typer.BadParameter("give --format and --input, or --feeds")
-    for fmt, path, timezone, feed_processor, feed_currency in jobs:
+    for fmt, path, timezone, feed_processor, feed_currency, feed_order_key in jobs:
         try:
             summary = convert_export(
                 fmt, path, target, timezone=timezone, processor=feed_processor,
-                currency=feed_currency,
+                currency=feed_currency, order_key=feed_order_key,
             )  # fmt: skip
         except AdapterError as err:
             console.print(f"[red]{err}[/red]")
