@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from recon_assets.legs import MISSING_ORDER_KEY
 from recon_assets.money import exponent, is_currency
 
 
@@ -59,12 +60,6 @@ class Skipped:
     reason: str
     currency: str = ""
     amount_minor: int = 0
-
-
-# The order key of a processor record whose vendor field for it was empty:
-# `missing-order-key:<field>:<psp reference>`. The reconciliation reports it as a mapping
-# break naming the field, not as a capture that no sale explains.
-MISSING_ORDER_KEY = "missing-order-key"
 
 
 def missing_order_key(field: str, psp_reference: str) -> str:

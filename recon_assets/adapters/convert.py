@@ -36,15 +36,9 @@ from pathlib import Path
 
 from rich.table import Table
 
-from recon_assets.adapters.common import (
-    MISSING_ORDER_KEY,
-    AdapterError,
-    Context,
-    Row,
-    Skipped,
-    zone,
-)
+from recon_assets.adapters.common import AdapterError, Context, Row, Skipped, zone
 from recon_assets.adapters.registry import adapter_for
+from recon_assets.legs import MISSING_ORDER_KEY
 from recon_assets.money import format_money
 from recon_assets.settings import DEFAULT_TIMEZONE
 from recon_assets.sources.catalog import SOURCES_BY_NAME
