@@ -99,6 +99,13 @@ def generate(
     breaks: Annotated[
         str, typer.Option(help="'default' (every kind once), 'none', or 'kind=n,kind=n'.")
     ] = "default",
+    vendor_exports: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write the Stripe, ShipStation and Xero records as those vendors' "
+            "exports into this folder (for `recon convert --feeds`), leaving them out of --out."
+        ),
+    ] = None,
 ) -> None:
     """Write a sample retailer's landing files plus expected_breaks.csv."""
     try:
@@ -110,6 +117,7 @@ def generate(
             seed,
             breaks=parse_breaks(breaks),
             timezone=Settings.from_env().timezone,
+            vendor_exports=vendor_exports,
         )
     except ValueError as err:
         raise typer.BadParameter(str(err), param_hint="--breaks") from None
@@ -118,6 +126,14 @@ def generate(
         f"{summary.orders} orders, {sum(summary.injections.values())} injected breaks) and "
         f"expected_breaks.csv ({summary.expected_breaks} rows) into {out}"
     )
+    for export in summary.vendor_exports:
+        console.print(f"Wrote {export.rows} rows as a vendor export: {export.path}", soft_wrap=True)
+    if summary.vendor_exports:
+        console.print(
+            f"Now run `recon convert --feeds {vendor_exports} --landing {out}`: the other "
+            "systems' records are landing files in --out already.",
+            soft_wrap=True,
+        )
     if summary.skipped:
         kinds = ", ".join(f"{kind} ({n})" for kind, n in summary.skipped.items())
         console.print(
