@@ -7,6 +7,7 @@ Expected figures were read off the sample files by eye, never by running the ada
 from __future__ import annotations
 
 import shutil
+from datetime import date
 
 import pytest
 from rich.console import Console
@@ -15,8 +16,11 @@ from typer.testing import CliRunner
 from recon_assets.adapters import AdapterError, convert, render_summary
 from recon_assets.adapters.config import SourcesConfigError, load_sources
 from recon_assets.cli import app
+from recon_assets.rules import load_rules
 from recon_assets.settings import PROJECT_ROOT
+from recon_assets.warehouse import DuckDBWarehouse
 from recon_assets_tests.adapters.conftest import read_source
+from recon_assets_tests.books import opened, reconcile
 
 STRIPE = "stripe_balance_change_itemized.sample.csv"
 
@@ -188,3 +192,26 @@ def test_shopify_gift_card_and_zero_amount_orders(samples, run, write):
         "2003": ("8000", "1"),
     }
     assert summary.skipped == []
+
+
+def test_the_stripe_sample_reconciled_reports_each_missing_key_as_a_mapping_break(
+    samples, run, tmp_path
+):
+    # The sample's first day, 2024-05-01 (London): one charge, ch_3PBjvd... of GBP 15.00,
+    # with payment_metadata[order_id] empty. Reconciled as the assets do.
+    _, landing = run("stripe-balance-change", samples / STRIPE)
+    warehouse = DuckDBWarehouse(database=str(tmp_path / "recon.duckdb"))
+    [night] = reconcile(warehouse, landing, load_rules(PROJECT_ROOT / "rules"), 1, date(2024, 5, 1))
+    key = "missing-order-key:metadata.order_id:ch_3PBjvdGtEGgLrOja18CqHpJS"
+    assert opened(night) == {
+        ("sale_vs_capture", key, "mapping"),  # not "a capture with no sale"
+        ("capture_vs_settlement", "ch_3PBjvdGtEGgLrOja18CqHpJS", "timing"),  # paid out later
+    }
+    assert (
+        night.set_index("key")
+        .loc[key, "reason"]
+        .startswith(
+            "Capture ch_3PBjvdGtEGgLrOja18CqHpJS of GBP 15.00 has no order key: its stripe field "
+            "'metadata.order_id' is empty."
+        )
+    )

@@ -79,3 +79,16 @@ def test_vendor_exports_converted_give_the_canonical_breaks(tmp_path, monkeypatc
     # Not vacuous: the injected breaks are there, as the oracle of the canonical path says.
     expected = pd.read_csv(landing / "expected_breaks.csv", dtype=str)
     assert total >= len(expected) > 20
+
+
+def test_vendor_exports_are_byte_identical_for_the_same_arguments(tmp_path):
+    def written(name: str) -> dict[str, bytes]:
+        exports = tmp_path / name / "exports"
+        generate(tmp_path / name / "landing", START, 3, 6, SEED, {}, vendor_exports=exports)
+        return {str(p.relative_to(exports)): p.read_bytes() for p in exports.rglob("*.csv")}
+
+    first = written("a")
+    assert len(first) == 3 and first == written("b")
+    # Each header is the adapter's own first vendor name per column.
+    stripe_file = next(v for k, v in first.items() if k.startswith("stripe/"))
+    assert stripe_file.startswith(b"balance_transaction_id,created_utc,currency,gross,fee,net,")
