@@ -102,8 +102,9 @@ def generate(
     vendor_exports: Annotated[
         Path | None,
         typer.Option(
-            help="Also write the Stripe, ShipStation and Xero records as those vendors' "
-            "exports into this folder (for `recon convert --feeds`), leaving them out of --out."
+            help="Also write the Shopify orders, Stripe, Square, ShipStation and Xero records as "
+            "those vendors' exports into this folder (for `recon convert --feeds`), leaving "
+            "them out of --out."
         ),
     ] = None,
 ) -> None:

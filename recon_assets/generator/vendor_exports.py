@@ -6,14 +6,16 @@ logical column names and its header is the first vendor name of each column, so 
 exists once, in the adapter. `recon convert --feeds DIR` (rules/sources.yaml globs) gives the
 canonical rows back, up to their record ids (evidence only): same keys, dates and money.
 
-Exported systems: Stripe (web card payments: itemized balance change), ShipStation
-(shipments) and Xero (the ledger: Account Transactions). The other records stay canonical
-landing rows, written as today: storefront and POS sales (a Shopify orders export has no
-refund date; Square is not written yet), order management (no vendor layout), PayPal (an STL
-payout is a PayPal day, not the sample's payout) and Adyen (its settlement report lists a
-capture only once settled). So do the two Stripe records its report cannot show: a
-settlement line with another gross or fee than its transaction (one balance transaction
-carries both), and a line whose transaction the report never listed.
+Exported systems: Shopify (web orders: the orders export), Stripe (web card payments: itemized
+balance change), Square (the showrooms' tills: Transactions), ShipStation (shipments) and Xero
+(the ledger: Account Transactions). The other records stay canonical landing rows, written as
+today: order management (no vendor layout), PayPal (an STL payout is a PayPal day, not the
+sample's payout) and Adyen (its settlement report lists a capture only once settled). So do
+the records a vendor's export cannot show: a web order with a refund (the Shopify orders
+export has no refund date), and for Stripe a settlement line with another gross or fee than
+its transaction (one balance transaction carries both) or a line whose transaction the report
+never listed. Square's Payment ID is the till row's psp reference (the sample's showroom cards
+are processed by Adyen), and it prints every showroom in London time.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from recon_assets.adapters import shipstation, stripe, xero
-from recon_assets.adapters.common import Column
+from recon_assets.adapters import shipstation, shopify_orders, square, stripe, xero
+from recon_assets.adapters.common import CURRENCY_SYMBOLS, Column
 from recon_assets.generator.landing import Dated
 from recon_assets.money import exponent, to_major
 
@@ -34,6 +36,18 @@ STRIPE_CATEGORIES = {"capture": "charge", "refund": "refund", "chargeback": "dis
 STRIPE_ORDER_METADATA = "order_id"  # rules/sources.yaml: order_key metadata.order_id
 SHIPSTATION_DATE = "%m/%d/%Y %I:%M:%S %p"  # US local time, no zone, as the UI exports it
 XERO_DATE = "%d %b %Y"
+SHOPIFY_TS = "%Y-%m-%d %H:%M:%S %z"
+# A gateway name Shopify prints for each tender (shopify_orders.payment_method reads it back).
+SHOPIFY_GATEWAYS = {
+    "card": "Stripe",
+    "paypal": "PayPal Express Checkout",
+    "gift_card": "Gift card",
+    "other": "manual",
+}
+SQUARE_EVENTS = {"sale": "Payment", "refund": "Refund"}
+SQUARE_TENDERS = {"card": "card", "cash": "cash", "gift_card": "gift_card"}
+SQUARE_ZONE = "London"  # a Rails zone name, as Square prints it
+SYMBOLS = {code: symbol for symbol, code in CURRENCY_SYMBOLS.items()}
 
 
 @dataclass(frozen=True)
@@ -112,6 +126,69 @@ def _stripe(
     return out, carried
 
 
+def _shopify_orders(rows: Dated) -> tuple[list[dict[str, object]], set[str]]:
+    """One line per order (the export's line items summed); returns the rows and the event
+    ids they carry. An order with a refund stays canonical: the export has no refund date."""
+    events: dict[str, list[dict]] = {}
+    for _, row in rows:
+        events.setdefault(str(row["order_id"]), []).append(row)
+    out, carried = [], set()
+    for order_id, order_events in events.items():
+        kinds = {str(e["event_type"]): e for e in order_events}
+        if "refund" in kinds or "order" not in kinds or len(kinds) != len(order_events):
+            continue
+        order, cancel = kinds["order"], kinds.get("cancel")
+        currency = str(order["currency"])
+        out.append(
+            {
+                "name": f"#{order_id}",
+                "currency": currency,
+                "total": _major(int(order["amount_minor"]), currency),
+                "created": datetime.fromisoformat(str(order["event_ts"])).strftime(SHOPIFY_TS),
+                "quantity": order["units"],
+                "ships": "true",
+                "refunded": _major(int(cancel["amount_minor"]) if cancel else 0, currency),
+                "cancelled": datetime.fromisoformat(str(cancel["event_ts"])).strftime(SHOPIFY_TS)
+                if cancel
+                else "",
+                "gateway": SHOPIFY_GATEWAYS[str(order["payment_method"])],
+            }
+        )
+        carried.update(str(e["event_id"]) for e in order_events)
+    return out, carried
+
+
+def _square(rows: Dated, zone: ZoneInfo) -> list[dict[str, object]]:
+    """Square Transactions: signed amounts with the currency symbol, one tender column."""
+    out = []
+    for _, row in rows:
+        currency, moment = str(row["currency"]), datetime.fromisoformat(str(row["event_ts"]))
+        local = moment.astimezone(zone)
+        sign = 1 if row["txn_type"] == "sale" else -1
+        amount = f"{'-' if sign < 0 else ''}{SYMBOLS[currency]}"
+        amount += _major(int(row["amount_minor"]), currency)
+        tenders = dict.fromkeys(("card", "cash", "gift_card"), "")
+        tenders[SQUARE_TENDERS[str(row["tender"])]] = amount
+        units = int(row["units"])
+        out.append(
+            {
+                "date": f"{local:%Y-%m-%d}",
+                "time": f"{local:%H:%M:%S}",
+                "tz": SQUARE_ZONE,
+                "total": amount,
+                "txn": row["order_id"],
+                "payment": row["psp_reference"] or row["txn_id"],
+                "event": SQUARE_EVENTS[str(row["txn_type"])],
+                "location": row["store_id"],
+                **tenders,
+                "dining": "Shipping" if row["fulfilment"] == "ship" else "For Here",
+                "description": f"{units} x Homeware" if units else "",
+                "status": "Complete",
+            }
+        )
+    return out
+
+
 def _shipstation(rows: Dated, zone: ZoneInfo) -> list[dict[str, object]]:
     return [
         {
@@ -164,8 +241,10 @@ def write_vendor_exports(
     out_dir = Path(out_dir)
     period = f"{start.isoformat()}_to_{end.isoformat()}"
     stripe_rows, carried = _stripe(rows, end, zone)
+    orders, sold = _shopify_orders([(d, r) for d, r in rows["storefront_orders"] if d <= end])
     preamble, ledger = _xero([(d, r) for d, r in rows["ledger_entries"] if d <= end], start, end)
     exports = [
+        _write(out_dir / "shopify" / f"orders_export_{period}.csv", shopify_orders.COLUMNS, orders),
         _write(
             out_dir / "stripe" / f"Itemised_balance_change_from_activity_{period}.csv",
             {
@@ -180,11 +259,20 @@ def write_vendor_exports(
             _shipstation([(d, r) for d, r in rows["shipments"] if d <= end], zone),
         ),
         _write(
+            out_dir / "square" / f"transactions_{period}.csv",
+            square.COLUMNS,
+            _square([(d, r) for d, r in rows["pos_transactions"] if d <= end], zone),
+        ),
+        _write(
             out_dir / "xero" / f"Account_Transactions_{period}.csv", xero.COLUMNS, ledger, preamble
         ),
     ]
     remaining = {
         **rows,
+        "storefront_orders": [
+            (d, r) for d, r in rows["storefront_orders"] if r["event_id"] not in sold
+        ],
+        "pos_transactions": [],
         "processor_transactions": [
             (d, r) for d, r in rows["processor_transactions"] if r["psp_reference"] not in carried
         ],
