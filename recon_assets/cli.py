@@ -15,8 +15,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
-from recon_assets.adapters import AdapterError, render_summary
-from recon_assets.adapters import convert as convert_export
+from recon_assets.adapters import AdapterError, read_export, render_summary, write_export
 from recon_assets.adapters.config import SourcesConfigError, load_sources
 from recon_assets.audit.cli import accept, rules_app, trace
 from recon_assets.cli_errors import BadInput, explain, partitions_range
@@ -295,22 +294,21 @@ def convert(
                 for path in f.files(feeds)
             ]
         except SourcesConfigError as err:
-            console.print(f"[red]{err}[/red]")
-            raise typer.Exit(1) from None
+            errors.print(str(err), style="red", markup=False)
+            raise typer.Exit(2) from None
     elif format and input:
         jobs = [(format, input, settings.timezone, processor, currency, order_key)]
     else:
         raise typer.BadParameter("give --format and --input, or --feeds")
-    for fmt, path, timezone, feed_processor, feed_currency, feed_order_key in jobs:
-        try:
-            summary = convert_export(
-                fmt, path, target, timezone=timezone, processor=feed_processor,
-                currency=feed_currency, order_key=feed_order_key,
-            )  # fmt: skip
-        except AdapterError as err:
-            console.print(f"[red]{err}[/red]")
-            raise typer.Exit(1) from None
-        console.print(render_summary(summary))
+    # Every export is read whole before any is written: a bad value in the last one leaves
+    # the landing folder as it was.
+    try:
+        exports = [read_export(*job) for job in jobs]
+    except AdapterError as err:
+        errors.print(str(err), style="red", markup=False)
+        raise typer.Exit(2) from None
+    for export in exports:
+        console.print(render_summary(write_export(export, target)))
 
 
 def exceptions_summary(breaks: list[dict], night: date) -> Table:

@@ -78,16 +78,26 @@ class Summary:
         return sum(line.rows for line in self.lines)
 
 
-def convert(
+@dataclass(frozen=True)
+class Export:
+    """A vendor export read whole: its canonical rows and what it skipped; nothing written."""
+
+    format: str
+    path: Path
+    sources: tuple[str, ...]
+    rows: list[Row]
+    skipped: list[Skipped]
+
+
+def read_export(
     format: str,
     input_path: Path | str,
-    landing_dir: Path | str,
     timezone: str = DEFAULT_TIMEZONE,
     processor: str | None = None,
     currency: str | None = None,
     order_key: str | None = None,
-) -> Summary:
-    """Read `input_path` with the adapter of `format` and merge it into `landing_dir`.
+) -> Export:
+    """Read `input_path` with the adapter of `format`; raises AdapterError on any bad value.
 
     `timezone` is the retailer's business-day zone; `processor` names the processor on
     processor rows (default: the vendor); `currency` is the book currency of exports that do
@@ -112,27 +122,49 @@ def convert(
     context = Context(path, tz, processor or adapter.default_processor, currency, order_key)
     read = list(adapter.read(context))
     rows = [r for r in read if isinstance(r, Row)]
-    grouped = _group(path, rows)
+    _group(path, rows)  # two different rows under one key: refused before anything is written
+    skipped = [r for r in read if isinstance(r, Skipped)]
+    return Export(format, path, adapter.sources, rows, skipped)
+
+
+def write_export(export: Export, landing_dir: Path | str) -> Summary:
+    """Merge a read export into `landing_dir` (module docstring) and say what was written."""
+    rows = export.rows
+    grouped = _group(export.path, rows)
     files = [
         _merge_file(Path(landing_dir), source, day, new)
         for (source, day), new in sorted(grouped.items())
     ]
     quiet = [
         write_landing_file(Path(landing_dir), source, day, [])
-        for source in adapter.sources
+        for source in export.sources
         for day in _days(_covered([r for r in rows if r.source == source]))
         if (source, day) not in grouped and landing_path(Path(landing_dir), source, day) is None
     ]
     return Summary(
-        format,
-        path,
+        export.format,
+        export.path,
         _summarise(rows),
         files,
         _covered(rows),
         sorted(quiet),
-        _skipped([r for r in read if isinstance(r, Skipped)]),
+        _skipped(export.skipped),
         _missing_keys(rows),
     )
+
+
+def convert(
+    format: str,
+    input_path: Path | str,
+    landing_dir: Path | str,
+    timezone: str = DEFAULT_TIMEZONE,
+    processor: str | None = None,
+    currency: str | None = None,
+    order_key: str | None = None,
+) -> Summary:
+    """Read `input_path` whole (read_export), then merge it into `landing_dir`."""
+    export = read_export(format, input_path, timezone, processor, currency, order_key)
+    return write_export(export, landing_dir)
 
 
 def _skipped(skipped: list[Skipped]) -> list[SkippedLine]:

@@ -215,3 +215,24 @@ def test_the_stripe_sample_reconciled_reports_each_missing_key_as_a_mapping_brea
             "'metadata.order_id' is empty."
         )
     )
+
+
+def test_convert_feeds_writes_nothing_when_any_export_is_bad(
+    settings, samples, tmp_path, monkeypatch
+):
+    rules = tmp_path / "rules"
+    shutil.copytree(PROJECT_ROOT / "rules", rules)
+    (rules / "sources.yaml").write_text(
+        "feeds:\n  - format: stripe-balance-change\n    path: stripe/*.csv\n"
+    )
+    monkeypatch.setenv("RECON_RULES_DIR", str(rules))
+    exports = tmp_path / "exports" / "stripe"
+    exports.mkdir(parents=True)
+    shutil.copy(samples / STRIPE, exports / "a.csv")
+    # The same sample, its first charge's gross mangled as a spreadsheet might.
+    text = (samples / STRIPE).read_text(encoding="utf-8")
+    (exports / "b.csv").write_text(text.replace('"15.00","0.43"', '"15,0x","0.43"', 1))
+    result = CliRunner().invoke(app, ["convert", "--feeds", str(tmp_path / "exports")])
+    assert result.exit_code == 2
+    assert result.output.strip() == "b.csv, line 2, column 'gross': '15,0x' is not an amount"
+    assert list(settings.landing_dir.rglob("*.csv")) == []  # a.csv was not written either
