@@ -21,7 +21,9 @@ The order key is read from `order_key` of the feed (sources.yaml): `metadata.<na
 `payment_metadata[<name>]` column (default `metadata.order_id`), `description` the description.
 A transaction whose field is empty carries a missing-key marker naming it (a mapping break).
 `payout` and `transfer` rows (money leaving the balance: the payout itself, or to a connected
-account) are no line of a payout: they are skipped, counted in the conversion summary.
+account) are no line of a payout: they are skipped, counted in the conversion summary, and so
+is any other row that is no transaction and in no payout yet. A fee row (`fee`, legacy
+`stripe_fee`: a Stripe fee billed on its own) is a fee of its payout: a line of gross 0.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ TXN_CATEGORIES = {
     "dispute": "chargeback",
 }
 PAYOUT_CATEGORIES = {"payout", "payout_reversal", "transfer"}
+FEE_CATEGORIES = {"fee", "stripe_fee"}
 ORDER_KEYS = OrderKeys(
     "metadata.order_id", {"description": "description"}, metadata="payment_metadata[{}]"
 )
@@ -165,6 +168,8 @@ def _balance_rows(
                 fee_minor=fee,
             )
         payout = record.text("payout")
+        # A Stripe fee billed on its own (Radar, Billing) is a fee of its payout: gross 0.
+        fee_only = category in FEE_CATEGORIES and gross - fee <= 0
         if payout:
             paid_at = _moment(ctx, record, "payout_at")
             if paid_at is None:
@@ -175,9 +180,12 @@ def _balance_rows(
                 payout_id=payout,
                 settled=local_date(paid_at, ctx.tz),
                 currency=currency,
-                gross_minor=gross,
-                fee_minor=fee,
+                gross_minor=0 if fee_only else gross,
+                fee_minor=fee - gross if fee_only else fee,
             )
+        elif category not in TXN_CATEGORIES:
+            reason = f"Stripe {category} row in no payout yet: a line once a payout carries it"
+            yield Skipped(reason, currency, gross)
 
 
 def read_balance_change(ctx: Context) -> Iterator[Row | Skipped]:

@@ -537,7 +537,8 @@ def test_8_stripe_fee_category_is_a_line_not_a_transaction(run, write):
     _, landing = run("stripe-balance-change", path)
     assert read_source(landing, "processor_transactions") == []
     (line,) = read_source(landing, "processor_settlements")
-    assert (line["gross_minor"], line["fee_minor"], line["net_minor"]) == ("-8", "1", "-9")
+    # A fee of the payout (gross 0, fee 0.08 + 0.01), not a settlement with no transaction.
+    assert (line["gross_minor"], line["fee_minor"], line["net_minor"]) == ("0", "9", "-9")
 
 
 def test_8_refunds_return_no_fee_but_paypal_returns_part(samples, run):
