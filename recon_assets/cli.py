@@ -15,8 +15,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
-from recon_assets.adapters import AdapterError, render_summary
-from recon_assets.adapters import convert as convert_export
+from recon_assets.adapters import AdapterError, read_export, render_summary, write_export
 from recon_assets.adapters.config import SourcesConfigError, load_sources
 from recon_assets.audit.cli import accept, rules_app, trace
 from recon_assets.cli_errors import BadInput, explain, partitions_range
@@ -99,6 +98,14 @@ def generate(
     breaks: Annotated[
         str, typer.Option(help="'default' (every kind once), 'none', or 'kind=n,kind=n'.")
     ] = "default",
+    vendor_exports: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write the Shopify orders, Stripe, Square, ShipStation and Xero records as "
+            "those vendors' exports into this folder (for `recon convert --feeds`), leaving "
+            "them out of --out."
+        ),
+    ] = None,
 ) -> None:
     """Write a sample retailer's landing files plus expected_breaks.csv."""
     try:
@@ -110,6 +117,7 @@ def generate(
             seed,
             breaks=parse_breaks(breaks),
             timezone=Settings.from_env().timezone,
+            vendor_exports=vendor_exports,
         )
     except ValueError as err:
         raise typer.BadParameter(str(err), param_hint="--breaks") from None
@@ -118,6 +126,14 @@ def generate(
         f"{summary.orders} orders, {sum(summary.injections.values())} injected breaks) and "
         f"expected_breaks.csv ({summary.expected_breaks} rows) into {out}"
     )
+    for export in summary.vendor_exports:
+        console.print(f"Wrote {export.rows} rows as a vendor export: {export.path}", soft_wrap=True)
+    if summary.vendor_exports:
+        console.print(
+            f"Now run `recon convert --feeds {vendor_exports} --landing {out}`: the other "
+            "systems' records are landing files in --out already.",
+            soft_wrap=True,
+        )
     if summary.skipped:
         kinds = ", ".join(f"{kind} ({n})" for kind, n in summary.skipped.items())
         console.print(
@@ -262,6 +278,10 @@ def convert(
     landing: Annotated[Path | None, typer.Option(help="Landing folder to write into.")] = None,
     processor: Annotated[str | None, typer.Option(help="Processor name on its rows.")] = None,
     currency: Annotated[str | None, typer.Option(help="Book currency if not in the file.")] = None,
+    order_key: Annotated[
+        str | None,
+        typer.Option(help="Vendor field with the order key (e.g. metadata.order_id, invoice_id)."),
+    ] = None,
 ) -> None:
     """Convert vendor exports into canonical per-day landing files."""
     settings = Settings.from_env()
@@ -269,27 +289,26 @@ def convert(
     if feeds is not None:
         try:
             jobs = [
-                (f.format, path, f.timezone, f.processor, f.currency)
+                (f.format, path, f.timezone, f.processor, f.currency, f.order_key)
                 for f in load_sources(settings.rules_dir / "sources.yaml", settings.timezone)
                 for path in f.files(feeds)
             ]
         except SourcesConfigError as err:
-            console.print(f"[red]{err}[/red]")
-            raise typer.Exit(1) from None
+            errors.print(str(err), style="red", markup=False)
+            raise typer.Exit(2) from None
     elif format and input:
-        jobs = [(format, input, settings.timezone, processor, currency)]
+        jobs = [(format, input, settings.timezone, processor, currency, order_key)]
     else:
         raise typer.BadParameter("give --format and --input, or --feeds")
-    for fmt, path, timezone, feed_processor, feed_currency in jobs:
-        try:
-            summary = convert_export(
-                fmt, path, target, timezone=timezone, processor=feed_processor,
-                currency=feed_currency,
-            )  # fmt: skip
-        except AdapterError as err:
-            console.print(f"[red]{err}[/red]")
-            raise typer.Exit(1) from None
-        console.print(render_summary(summary))
+    # Every export is read whole before any is written: a bad value in the last one leaves
+    # the landing folder as it was.
+    try:
+        exports = [read_export(*job) for job in jobs]
+    except AdapterError as err:
+        errors.print(str(err), style="red", markup=False)
+        raise typer.Exit(2) from None
+    for export in exports:
+        console.print(render_summary(write_export(export, target)))
 
 
 def exceptions_summary(breaks: list[dict], night: date) -> Table:

@@ -54,9 +54,19 @@ class Leg:
     parts: tuple[LegPart, ...]
 
 
+# A processor record whose vendor field for the order key was empty carries
+# `missing-order-key:<field>:<psp reference>` as its order key (recon_assets/adapters): a
+# mapping break naming the field, not a capture or refund that no sale explains.
+MISSING_ORDER_KEY = "missing-order-key"
 # Kinds that are `mapping` whatever their age: the counterpart exists but is reachable only
-# through a key or code that is not configured.
-MAPPING_KINDS = ("key_mapping", "unknown_account", "unknown_code", "exponent_slip")
+# through a key or code that is not configured (or, for a missing order key, not filled).
+MAPPING_KINDS = (
+    "key_mapping",
+    "unknown_account",
+    "unknown_code",
+    "exponent_slip",
+    "missing_order_key",
+)
 
 _ORDER_TOTAL = dict(summed=False, exponent_slips=True, normalise_keys=True)
 _POSTING = dict(summed=False, exponent_slips=True, normalise_keys=False)

@@ -486,3 +486,35 @@ def test_matched_ledger_has_one_row_per_order_store_day_and_payout(tmp_path):
     ]  # fmt: skip
     payout = rows.set_index("entity_key").loc["PO-1"]
     assert (payout["ledger_bank_minor"], payout["status_payout_vs_bank"]) == (11_900, "matched")
+
+
+def test_capture_without_an_order_key_is_a_mapping_break_naming_the_empty_field(tmp_path):
+    # What an adapter writes when the vendor left the order key field empty (a Stripe charge
+    # without payment_metadata[order_id]).
+    marker = "missing-order-key:metadata.order_id:psp-1001"
+    nights, _ = _run(tmp_path, lambda b: _capture_key(b, marker), 1)
+    assert opened(nights[0]) == {
+        ("sale_vs_capture", "1001", T),  # the sale still waits for its capture
+        ("sale_vs_capture", marker, M),  # never "a capture with no sale"
+    }
+    reason = nights[0].set_index("key").loc[marker, "reason"]
+    assert reason == (
+        "Capture psp-1001 of GBP 120.50 has no order key: its stripe field 'metadata.order_id' "
+        "is empty. Fill it at the processor, or read the order key from another field "
+        "(order_key of the feed in rules/sources.yaml). Nearest unmatched sale: 1001 at "
+        "GBP 120.50."
+    )
+
+
+def test_a_payout_fee_line_with_no_transaction_ties_through_the_payout(tmp_path):
+    # An Adyen batch fee as the adapter writes it: gross 0, the fee, no transaction. The
+    # payout's fee posting includes it (Books posts each payout from its lines).
+    def change(b: Books) -> None:
+        b.add(
+            "processor_settlements", day(1), settlement_line_id="adyen-fee-1",
+            psp_reference="adyen-fee-1", payout_id="PO-1", settled_date=day(1).isoformat(),
+            currency="GBP", gross_minor=0, fee_minor=180, net_minor=-180,
+        )  # fmt: skip
+
+    nights, _ = _run(tmp_path, change, 1)
+    assert opened(nights[0]) == set()

@@ -5,13 +5,16 @@ it). Gross is in the shopper's currency (GC), net and the fee components in the 
 currency (NC). A settlement line is written in NC: net = Net Credit - Net Debit, fee = the
 components (Commission + Markup + Scheme Fees + Interchange, or `Payment Fees (NC)` when only
 that is filled, never both), gross = net + fee (exact, no exchange-rate rounding). A
-transaction is written in GC; its fee is the NC fee when NC = GC and 0 otherwise (the fee is
-on the settlement line). Settled/Refunded/Chargeback rows are transactions (psp reference:
-`Psp Reference` for a capture, `Modification Reference` for a refund or chargeback); every
-row but the `MerchantPayout` is a line of payout `<merchant account>-batch-<Batch Number>`,
-settled on the MerchantPayout's date (else the row's booking or creation date) in the
-retailer's zone. `TimeZone` is an abbreviation (PST/PDT flip inside one file); the offset it
-stands for is kept on the timestamp.
+transaction is written in GC; its fee is the NC fee when NC = GC and 0 otherwise (the fee is on
+the settlement line). Settled/Refunded/Chargeback rows are transactions (psp reference: `Psp
+Reference` for a capture, `Modification Reference` for a refund or chargeback; order key: the
+feed's `order_key`, `merchant_reference` by default, and a transaction without it carries a
+missing-key marker naming the field). Every other row is a line of payout `<merchant
+account>-batch-<Batch Number>`, settled on the MerchantPayout's date (else the row's booking or
+creation date) in the retailer's zone. Fee-only rows (Fee, MiscCosts, InvoiceDeduction: a Net
+Debit with no transaction) are a fee of the batch: a line of gross 0 and fee = the debit. The
+`MerchantPayout` row is the payout itself: skipped, counted. `TimeZone` is an abbreviation
+(PST/PDT flip inside one file); the offset it stands for is kept on the timestamp.
 """
 
 from __future__ import annotations
@@ -24,12 +27,15 @@ from recon_assets.adapters.common import (
     Column,
     Context,
     IdMaker,
+    OrderKeys,
     Record,
     Row,
+    Skipped,
     abbreviation_offset,
     local_date,
     localise,
     optional,
+    order_ref,
     parse_naive,
     read_table,
 )
@@ -37,7 +43,6 @@ from recon_assets.adapters.common import (
 COLUMNS = {
     "merchant": Column.of("Merchant Account"),
     "psp": Column.of("Psp Reference"),
-    "order": Column.of("Merchant Reference"),
     "created": Column.of("Creation Date"),
     "tz": Column.of("TimeZone"),
     "type": Column.of("Type"),
@@ -66,6 +71,8 @@ TXN_TYPES = {
     "secondchargeback": "chargeback",
 }
 PAYOUT_TYPE = "merchantpayout"
+FEE_ONLY_TYPES = {"fee", "misccosts", "invoicededuction"}
+ORDER_KEYS = OrderKeys("merchant_reference", {"merchant_reference": "Merchant Reference"})
 ADYEN_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
 
 
@@ -80,8 +87,9 @@ def _fee(record: Record, currency: str) -> int:
     return record.minor("payment_fees", currency)
 
 
-def read(ctx: Context) -> Iterator[Row]:
-    records = list(read_table(ctx.path, COLUMNS))
+def read(ctx: Context) -> Iterator[Row | Skipped]:
+    field, column = ORDER_KEYS.column(ctx)
+    records = list(read_table(ctx.path, {**COLUMNS, "order": column}))
     payout_dates: dict[tuple[str, str], date] = {}
     for record in records:
         if record.text("type").casefold() == PAYOUT_TYPE:
@@ -90,15 +98,21 @@ def read(ctx: Context) -> Iterator[Row]:
     ids = IdMaker("adyen")
     for record in records:
         kind = record.required("type").casefold()
-        if kind != PAYOUT_TYPE:
-            yield from _rows(ctx, record, kind, payout_dates, ids)
+        if kind == PAYOUT_TYPE:
+            currency = record.currency("net_currency")
+            paid = record.minor("net_debit", currency) - record.minor("net_credit", currency)
+            yield Skipped("Adyen MerchantPayout row: the payout to the bank itself", currency, paid)
+        else:
+            yield from _rows(ctx, record, kind, payout_dates, ids, field)
 
 
-def _rows(ctx: Context, record: Record, kind: str, payout_dates, ids: IdMaker) -> Iterator[Row]:
+def _rows(
+    ctx: Context, record: Record, kind: str, payout_dates, ids: IdMaker, order_field: str
+) -> Iterator[Row]:
     created = _moment(record, "created", "tz")
     net_currency = record.currency("net_currency")
     net = record.minor("net_credit", net_currency) - record.minor("net_debit", net_currency)
-    fee = _fee(record, net_currency)
+    fee = -net if kind in FEE_ONLY_TYPES and net <= 0 else _fee(record, net_currency)
     psp = record.text("psp")
     if kind in TXN_TYPES and kind != "settled":
         psp = record.text("modification") or f"{psp}:{kind}"
@@ -113,7 +127,7 @@ def _rows(ctx: Context, record: Record, kind: str, payout_dates, ids: IdMaker) -
             yield processor_transaction(
                 ctx,
                 psp_reference=psp,
-                order_ref=record.text("order") or record.text("psp"),
+                order_ref=order_ref(record, order_field, psp),
                 txn_type=TXN_TYPES[kind],
                 moment=created,
                 currency=gross_currency,

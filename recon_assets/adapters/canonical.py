@@ -34,7 +34,7 @@ def processor_transaction(
         business_date(moment, ctx.tz),
         {
             "psp_reference": psp_reference,
-            "order_ref": order_ref or psp_reference,
+            "order_ref": order_ref,
             "processor": ctx.processor,
             "txn_type": txn_type,
             "event_ts": iso_ts(moment),

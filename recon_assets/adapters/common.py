@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from recon_assets.legs import MISSING_ORDER_KEY
 from recon_assets.money import exponent, is_currency
 
 
@@ -35,6 +36,7 @@ class Context:
     tz: ZoneInfo
     processor: str | None = None
     currency: str | None = None
+    order_key: str | None = None  # the vendor field holding the order key (sources.yaml)
 
     @property
     def name(self) -> str:
@@ -48,6 +50,56 @@ class Row:
     source: str
     business_date: str
     values: Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A vendor row that means no canonical record: counted and printed with its reason and
+    money, never dropped silently."""
+
+    reason: str
+    currency: str = ""
+    amount_minor: int = 0
+
+
+def missing_order_key(field: str, psp_reference: str) -> str:
+    return f"{MISSING_ORDER_KEY}:{field}:{psp_reference}"
+
+
+@dataclass(frozen=True)
+class OrderKeys:
+    """Where a vendor puts the order key: `order_key` names in sources.yaml -> export header.
+
+    `metadata` is the header of a free metadata field (Stripe's `payment_metadata[{}]`), so
+    `metadata.order_id` reads `payment_metadata[order_id]`.
+    """
+
+    default: str
+    fields: Mapping[str, str]
+    metadata: str | None = None
+
+    def choices(self) -> str:
+        extra = ["metadata.<name>"] if self.metadata else []
+        return ", ".join([*self.fields, *extra])
+
+    def header(self, name: str) -> str:
+        if name in self.fields:
+            return self.fields[name]
+        prefix, _, key = name.partition(".")
+        if self.metadata and prefix == "metadata" and key.strip():
+            return self.metadata.format(key.strip())
+        raise ValueError(f"order_key {name!r} is not one of {self.choices()}")
+
+    def column(self, ctx: Context) -> tuple[str, Column]:
+        """The configured (or default) name and the optional column it is read from: an
+        export without that column has no order key on any row, which is said per row."""
+        name = ctx.order_key or self.default
+        return name, optional(self.header(name))
+
+
+def order_ref(record: Record, field: str, psp_reference: str) -> str:
+    """The order key a processor record carries, or the marker naming the empty field."""
+    return record.text("order") or missing_order_key(field, psp_reference)
 
 
 # --- framing and headers ---------------------------------------------------------------

@@ -7,12 +7,13 @@ feeds:
     timezone: Europe/London            # optional, default RECON_TIMEZONE
     processor: stripe                  # optional, processor formats only
     currency: GBP                      # optional, for exports without currency (ledgers, POS)
+    order_key: metadata.order_id       # optional, processor formats: the field with the order key
 ```
 
 Validation is strict: an unknown key, an unknown format or zone, a processor on a format that
-feeds no processor source, or two Stripe settlement reports (itemized balance change and
-itemized payouts) for one processor (their lines would be counted twice) fail with the file
-and line of the offending entry.
+feeds no processor source, an `order_key` the format does not have, or two Stripe settlement
+reports (itemized balance change and itemized payouts) for one processor (their lines would be
+counted twice) fail with the file and line of the offending entry.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class _Feed(BaseModel):
     timezone: str | None = None  # None: the retailer's zone, given when the file is loaded
     processor: str | None = None
     currency: str | None = None
+    order_key: str | None = None
 
     @field_validator("format")
     @classmethod
@@ -85,6 +87,7 @@ class Feed:
     timezone: str
     processor: str | None
     currency: str | None
+    order_key: str | None
     line: int  # where the entry starts in sources.yaml
 
     @property
@@ -112,6 +115,7 @@ def load_sources(path: Path | str, default_timezone: str = DEFAULT_TIMEZONE) -> 
             f.timezone or default_timezone,
             f.processor,
             f.currency,
+            f.order_key,
             line_of(root, ("feeds", i)),
         )
         for i, f in enumerate(parsed.feeds)
@@ -129,6 +133,16 @@ def _check_feeds(path: Path, feeds: list[Feed]) -> None:
                 f"{path}, line {feed.line}: processor is only for processor formats,"
                 f" not {feed.format}"
             )
+        if feed.order_key is not None:
+            if adapter.order_keys is None:
+                raise SourcesConfigError(
+                    f"{path}, line {feed.line}: order_key is only for formats whose records"
+                    f" carry an order key, not {feed.format}"
+                )
+            try:
+                adapter.order_keys.header(feed.order_key)
+            except ValueError as err:
+                raise SourcesConfigError(f"{path}, line {feed.line}: {err}") from None
         if feed.format in EXCLUSIVE_SETTLEMENT_FORMATS:
             processor = feed.processor or adapter.default_processor or ""
             other = settling.get(processor)

@@ -20,6 +20,9 @@ Writer semantics
   payout can settle after the last payment of the export); each of them without activity gets
   a header-only file ("delivered, nothing happened") unless it has a file already. Without it
   such a day would read as "not delivered".
+- Vendor rows that mean no canonical record (a payout row, a currency conversion, ...) are
+  skipped by the adapter with a reason; the summary counts them per reason and currency with
+  their money, and counts the processor records whose order key field was empty.
 """
 
 from __future__ import annotations
@@ -33,8 +36,9 @@ from pathlib import Path
 
 from rich.table import Table
 
-from recon_assets.adapters.common import AdapterError, Context, Row, zone
+from recon_assets.adapters.common import AdapterError, Context, Row, Skipped, zone
 from recon_assets.adapters.registry import adapter_for
+from recon_assets.legs import MISSING_ORDER_KEY
 from recon_assets.money import format_money
 from recon_assets.settings import DEFAULT_TIMEZONE
 from recon_assets.sources.catalog import SOURCES_BY_NAME
@@ -51,6 +55,14 @@ class SummaryLine:
 
 
 @dataclass
+class SkippedLine:
+    reason: str
+    currency: str
+    rows: int = 0
+    amount_minor: int = 0
+
+
+@dataclass
 class Summary:
     format: str
     input_path: Path
@@ -58,25 +70,39 @@ class Summary:
     files: list[Path]
     covered: tuple[str, str] | None = None  # first and last business date of the export
     quiet_files: list[Path] = field(default_factory=list)  # header-only: nothing happened
+    skipped: list[SkippedLine] = field(default_factory=list)
+    missing_keys: dict[str, int] = field(default_factory=dict)  # empty order-key field -> rows
 
     @property
     def rows(self) -> int:
         return sum(line.rows for line in self.lines)
 
 
-def convert(
+@dataclass(frozen=True)
+class Export:
+    """A vendor export read whole: its canonical rows and what it skipped; nothing written."""
+
+    format: str
+    path: Path
+    sources: tuple[str, ...]
+    rows: list[Row]
+    skipped: list[Skipped]
+
+
+def read_export(
     format: str,
     input_path: Path | str,
-    landing_dir: Path | str,
     timezone: str = DEFAULT_TIMEZONE,
     processor: str | None = None,
     currency: str | None = None,
-) -> Summary:
-    """Read `input_path` with the adapter of `format` and merge it into `landing_dir`.
+    order_key: str | None = None,
+) -> Export:
+    """Read `input_path` with the adapter of `format`; raises AdapterError on any bad value.
 
     `timezone` is the retailer's business-day zone; `processor` names the processor on
     processor rows (default: the vendor); `currency` is the book currency of exports that do
-    not say it (ledgers, Square; default GBP for ledgers, the `$`/`£`/`€` symbol for Square).
+    not say it (ledgers, Square; default GBP for ledgers, the `$`/`£`/`€` symbol for Square);
+    `order_key` the vendor field holding the order key (default: the vendor's usual one).
     """
     adapter = adapter_for(format)
     path = Path(input_path)
@@ -86,20 +112,80 @@ def convert(
         tz = zone(timezone)
     except ValueError as err:
         raise AdapterError(f"timezone: {err}") from None
-    context = Context(path, tz, processor or adapter.default_processor, currency)
-    rows = list(adapter.read(context))
-    grouped = _group(path, rows)
+    if order_key is not None and adapter.order_keys is None:
+        raise AdapterError(f"{format} records carry no order key; order_key is not for it")
+    if order_key is not None:
+        try:
+            adapter.order_keys.header(order_key)
+        except ValueError as err:
+            raise AdapterError(str(err)) from None
+    context = Context(path, tz, processor or adapter.default_processor, currency, order_key)
+    read = list(adapter.read(context))
+    rows = [r for r in read if isinstance(r, Row)]
+    _group(path, rows)  # two different rows under one key: refused before anything is written
+    skipped = [r for r in read if isinstance(r, Skipped)]
+    return Export(format, path, adapter.sources, rows, skipped)
+
+
+def write_export(export: Export, landing_dir: Path | str) -> Summary:
+    """Merge a read export into `landing_dir` (module docstring) and say what was written."""
+    rows = export.rows
+    grouped = _group(export.path, rows)
     files = [
         _merge_file(Path(landing_dir), source, day, new)
         for (source, day), new in sorted(grouped.items())
     ]
     quiet = [
         write_landing_file(Path(landing_dir), source, day, [])
-        for source in adapter.sources
+        for source in export.sources
         for day in _days(_covered([r for r in rows if r.source == source]))
         if (source, day) not in grouped and landing_path(Path(landing_dir), source, day) is None
     ]
-    return Summary(format, path, _summarise(rows), files, _covered(rows), sorted(quiet))
+    return Summary(
+        export.format,
+        export.path,
+        _summarise(rows),
+        files,
+        _covered(rows),
+        sorted(quiet),
+        _skipped(export.skipped),
+        _missing_keys(rows),
+    )
+
+
+def convert(
+    format: str,
+    input_path: Path | str,
+    landing_dir: Path | str,
+    timezone: str = DEFAULT_TIMEZONE,
+    processor: str | None = None,
+    currency: str | None = None,
+    order_key: str | None = None,
+) -> Summary:
+    """Read `input_path` whole (read_export), then merge it into `landing_dir`."""
+    export = read_export(format, input_path, timezone, processor, currency, order_key)
+    return write_export(export, landing_dir)
+
+
+def _skipped(skipped: list[Skipped]) -> list[SkippedLine]:
+    lines: dict[tuple[str, str], SkippedLine] = {}
+    for item in skipped:
+        key = (item.reason, item.currency)
+        line = lines.setdefault(key, SkippedLine(*key))
+        line.rows += 1
+        line.amount_minor += item.amount_minor
+    return [lines[k] for k in sorted(lines)]
+
+
+def _missing_keys(rows: list[Row]) -> dict[str, int]:
+    """Processor records without an order key, per vendor field that was empty."""
+    fields: dict[str, int] = {}
+    for row in rows:
+        prefix, _, rest = str(row.values.get("order_ref", "")).partition(":")
+        if prefix == MISSING_ORDER_KEY:
+            field_name = rest.split(":", 1)[0]  # a psp reference may hold ':', a field not
+            fields[field_name] = fields.get(field_name, 0) + 1
+    return dict(sorted(fields.items()))
 
 
 def _covered(rows: list[Row]) -> tuple[str, str] | None:
@@ -204,4 +290,16 @@ def render_summary(summary: Summary) -> Table:
             f"{label} {format_money(amount, line.currency)}" for label, amount in line.money.items()
         )
         table.add_row(line.source, line.business_date, line.currency or "-", str(line.rows), money)
+    notes = [
+        f"skipped {line.rows} row(s): {line.reason}"
+        + (f" ({format_money(line.amount_minor, line.currency)})" if line.currency else "")
+        for line in summary.skipped
+    ]
+    notes += [
+        f"{count} processor record(s) without an order key: field {name!r} is empty"
+        " (each is a mapping break)"
+        for name, count in summary.missing_keys.items()
+    ]
+    table.caption = "\n".join(notes) or None
+    table.caption_justify = "left"
     return table

@@ -6,16 +6,19 @@ integers with 2 implied decimals for every currency (`10000` is 100.00 USD and 1
 sign is the separate `CR`/`DR` flag, and the fee has its own flag.
 
 - T00xx credits are captures, T1107 refunds, T1106/T1201 chargebacks (psp reference:
-  Transaction ID, order: Invoice ID, else Custom Field, else the referenced transaction).
-- STL only: every SB row except T04xx withdrawals (the money leaving for the bank) is a
-  settlement line. PayPal has no payout id: a payout is one STL section (one PayPal day, one
-  currency), `paypal-<account>-<day>-<currency>`, settled at the end of that day in the
-  retailer's zone. Currency-conversion legs (T0200) are lines of their own currency.
-- A fee flagged `CR` is a fee PayPal gives back (partial refund of the fee on T1107). Fees
-  are >= 0 in the canonical shapes, so the return is its own settlement line
-  (`<id>:fee-return`, gross = the amount returned) and the transaction's fee is 0.
+  Transaction ID). The order key is the feed's `order_key` (sources.yaml): `invoice_id`
+  (default) or `custom_field`; a transaction where it is empty carries a missing-key marker
+  naming the field (a mapping break), never another id.
+- STL only: every other SB row is a settlement line. PayPal has no payout id: a payout is one
+  STL section (one PayPal day, one currency), `paypal-<account>-<day>-<currency>`, settled at
+  the end of that day in the retailer's zone.
+- Skipped, counted and printed by the conversion: T04xx withdrawals (the money leaving for
+  the bank: the payout itself), T0200/T0201 currency conversions (money moved between two
+  PayPal balances, linked to the sale by PayPal Reference ID; no sale, refund or fee), and a
+  fee flagged `CR`, the part of the fee PayPal gives back on a refund: fees are >= 0 in the
+  canonical shapes, so the refund's line has fee 0 and the returned fee is reported.
 - TRR only feeds processor_transactions; rows whose `Transactional Status` is set and not
-  `S` (completed) are skipped.
+  `S` (completed) are skipped, and so (counted) is every row that is no transaction.
 """
 
 from __future__ import annotations
@@ -29,11 +32,14 @@ from recon_assets.adapters.common import (
     AdapterError,
     Column,
     Context,
+    OrderKeys,
     Record,
     Row,
+    Skipped,
     implied_minor,
     local_date,
     optional,
+    order_ref,
     parse_offset_ts,
     read_csv_lines,
     read_table,
@@ -41,8 +47,6 @@ from recon_assets.adapters.common import (
 
 COLUMNS = {
     "id": Column.of("Transaction ID"),
-    "invoice": Column.of("Invoice ID"),
-    "reference": Column.of("PayPal Reference ID"),
     "code": Column.of("Transaction Event Code"),
     "initiated": Column.of("Transaction Initiation Date"),
     "sign": Column.of("Transaction Debit or Credit"),
@@ -51,7 +55,6 @@ COLUMNS = {
     "fee_sign": Column.of("Fee Debit or Credit"),
     "fee": Column.of("Fee Amount"),
     "fee_currency": optional("Fee Currency"),
-    "custom": optional("Custom Field"),
     "completed": optional("Transaction Completion Date"),
     "status": optional("Transactional Status"),
 }
@@ -59,6 +62,14 @@ COLUMNS = {
 ROW_TYPES = {"RH", "FH", "SH", "CH", "SB", "SF", "SC", "RF", "RC", "FF"}
 SIGNS = {"CR": 1, "DR": -1}
 REVERSALS = {"T1107": "refund", "T1106": "chargeback", "T1201": "chargeback"}
+ORDER_KEYS = OrderKeys("invoice_id", {"invoice_id": "Invoice ID", "custom_field": "Custom Field"})
+# Event-code families that are no line of a payout, and what they are.
+SKIPPED_CODES = {
+    "T04": "PayPal withdrawal to the bank (T04xx): the payout itself, not one of its lines",
+    "T0200": "PayPal currency conversion (T0200) between two PayPal balances",
+    "T0201": "PayPal currency conversion (T0201) between two PayPal balances",
+}
+FEE_RETURN = "PayPal fee returned on a refund (fee CR): a negative fee has no canonical record"
 
 
 @dataclass(frozen=True)
@@ -108,39 +119,48 @@ def _txn_type(code: str, gross: int) -> str | None:
     return REVERSALS.get(code)
 
 
-def _read(ctx: Context, *, settle: bool) -> Iterator[Row]:
+def _skip_reason(code: str) -> str | None:
+    return next((why for prefix, why in SKIPPED_CODES.items() if code.startswith(prefix)), None)
+
+
+def _read(ctx: Context, *, settle: bool) -> Iterator[Row | Skipped]:
     lines, sections = _framed(ctx)
-    for record in read_table(ctx.path, COLUMNS, lines=lines):
+    field, column = ORDER_KEYS.column(ctx)
+    for record in read_table(ctx.path, {**COLUMNS, "order": column}, lines=lines):
         if record.cells[0].strip().upper() != "SB":
             continue  # a repeated CH row (split files concatenated)
-        if not settle and record.text("status") not in {"", "S"}:
-            continue
         code = record.required("code").upper()
         currency = record.currency("currency")
+        if not settle and record.text("status") not in {"", "S"}:
+            yield Skipped("PayPal transaction not completed (Transactional Status not S)", currency)
+            continue
         if record.text("fee_currency") and record.currency("fee_currency") != currency:
             raise record.error("fee_currency", record.text("fee_currency"), "differs from gross")
         gross = _signed(record, "gross", "sign", currency)
         fee = -_signed(record, "fee", "fee_sign", currency)  # DR fee: a cost, > 0
         txn_id = record.required("id")
         kind = _txn_type(code, gross)
+        skipped = _skip_reason(code)
         with record.guard():
             if kind:
-                order = record.text("invoice") or record.text("custom") or record.text("reference")
                 yield processor_transaction(
                     ctx,
                     psp_reference=txn_id,
-                    order_ref=order,
+                    order_ref=order_ref(record, field, txn_id),
                     txn_type=kind,
                     moment=record.parse("initiated", parse_offset_ts),
                     currency=currency,
                     amount_minor=gross,
                     fee_minor=max(fee, 0),
                 )
-            if settle and not code.startswith("T04"):
+            if skipped or not (kind or settle):
+                yield Skipped(skipped or f"PayPal {code} row: no payment, refund or chargeback",
+                              currency, gross)  # fmt: skip
+            elif settle:
                 yield from _lines(ctx, record, sections, txn_id, kind, currency, gross, fee)
 
 
-def _lines(ctx, record, sections, txn_id, kind, currency, gross, fee) -> Iterator[Row]:
+def _lines(ctx, record, sections, txn_id, kind, currency, gross, fee) -> Iterator[Row | Skipped]:
     section = sections.get(record.line)
     if section is None:
         end = record.parse(
@@ -157,18 +177,12 @@ def _lines(ctx, record, sections, txn_id, kind, currency, gross, fee) -> Iterato
         **common,
     )
     if fee < 0:
-        yield settlement_line(
-            line_id=f"{txn_id}:fee-return",
-            psp_reference="",
-            gross_minor=-fee,
-            fee_minor=0,
-            **common,
-        )
+        yield Skipped(FEE_RETURN, currency, -fee)
 
 
-def read_stl(ctx: Context) -> Iterator[Row]:
+def read_stl(ctx: Context) -> Iterator[Row | Skipped]:
     return _read(ctx, settle=True)
 
 
-def read_trr(ctx: Context) -> Iterator[Row]:
+def read_trr(ctx: Context) -> Iterator[Row | Skipped]:
     return _read(ctx, settle=False)

@@ -16,7 +16,7 @@ from recon_assets.adapters import (
     stripe,
     xero,
 )
-from recon_assets.adapters.common import AdapterError, Context, Row
+from recon_assets.adapters.common import AdapterError, Context, OrderKeys, Row, Skipped
 
 PROCESSOR_SOURCES = ("processor_transactions", "processor_settlements")
 
@@ -24,10 +24,11 @@ PROCESSOR_SOURCES = ("processor_transactions", "processor_settlements")
 @dataclass(frozen=True)
 class Adapter:
     format: str
-    read: Callable[[Context], Iterable[Row]]
+    read: Callable[[Context], Iterable[Row | Skipped]]
     sources: tuple[str, ...]
     default_processor: str | None = None
     description: str = ""
+    order_keys: OrderKeys | None = None  # processor formats whose rows carry an order key
 
     @property
     def feeds_processor(self) -> bool:
@@ -47,6 +48,7 @@ ADAPTERS: tuple[Adapter, ...] = (
         PROCESSOR_SOURCES,
         "shopify_payments",
         "Shopify Payments payout transactions export",
+        shopify_payments.ORDER_KEYS,
     ),
     Adapter(
         "stripe-balance-change",
@@ -54,6 +56,7 @@ ADAPTERS: tuple[Adapter, ...] = (
         PROCESSOR_SOURCES,
         "stripe",
         "Stripe itemized balance change from activity (or payout reconciliation)",
+        stripe.ORDER_KEYS,
     ),
     Adapter(
         "stripe-payouts",
@@ -68,6 +71,7 @@ ADAPTERS: tuple[Adapter, ...] = (
         PROCESSOR_SOURCES,
         "stripe",
         "Stripe legacy Dashboard balance export (balance_history.csv)",
+        stripe.LEGACY_ORDER_KEYS,
     ),
     Adapter(
         "adyen-settlement",
@@ -75,6 +79,7 @@ ADAPTERS: tuple[Adapter, ...] = (
         PROCESSOR_SOURCES,
         "adyen",
         "Adyen settlement details report (classic and 2025 layouts)",
+        adyen.ORDER_KEYS,
     ),
     Adapter(
         "paypal-stl",
@@ -82,6 +87,7 @@ ADAPTERS: tuple[Adapter, ...] = (
         PROCESSOR_SOURCES,
         "paypal",
         "PayPal SFTP settlement report (STL)",
+        paypal.ORDER_KEYS,
     ),
     Adapter(
         "paypal-trr",
@@ -89,6 +95,7 @@ ADAPTERS: tuple[Adapter, ...] = (
         ("processor_transactions",),
         "paypal",
         "PayPal SFTP transaction detail report (TRR)",
+        paypal.ORDER_KEYS,
     ),
     Adapter(
         "shipstation-shipments",

@@ -2,9 +2,12 @@
 
 The export has one row per line item; order fields (Total, Currency, Refunded Amount, ...) are
 filled on the first row of an order only, so rows are grouped by `Name` first. Each order
-gives an `order` event (the original Total, the sum of line quantities); `Refunded Amount`
-(cumulative, the only refund information) gives one `refund` event; `Cancelled at` gives a
-`cancel` event instead, carrying the amount refunded (0 for a voided, never-paid order).
+gives an `order` event (the original Total, the sum of the quantities of the lines that ship:
+a gift card bought, `Lineitem requires shipping` false, is sold but never shipped; an order of
+only gift cards expects no parcel, and a zero-amount order expects no capture or posting);
+`Refunded Amount` (cumulative, the only refund information) gives one `refund` event;
+`Cancelled at` gives a `cancel` event instead, carrying the amount refunded (0 for a voided,
+never-paid order).
 The export has no refund date: the refund is dated by the latest timestamp the order has
 (Created/Paid/Fulfilled at), the earliest moment it can be known; use the payments export
 for the real refund dates.
@@ -34,6 +37,7 @@ COLUMNS = {
     "total": Column.of("Total"),
     "created": Column.of("Created at"),
     "quantity": Column.of("Lineitem quantity"),
+    "ships": optional("Lineitem requires shipping"),
     "refunded": Column.of("Refunded Amount"),
     "cancelled": Column.of("Cancelled at"),
     "paid": optional("Paid at"),
@@ -78,7 +82,9 @@ def read(ctx: Context) -> Iterator[Row]:
             if not record.text("currency"):
                 raise record.error("currency", "", "is empty on the first row of the order")
             order = orders[name] = Order(record)
-        order.units += _quantity(record)
+        quantity = _quantity(record)
+        if record.text("ships").casefold() != "false":
+            order.units += quantity
     for name, order in orders.items():
         yield from _events(ctx, strip_hash(name), order)
 

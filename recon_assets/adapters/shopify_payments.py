@@ -1,13 +1,15 @@
 """Shopify Payments payout transactions export -> processor_transactions + settlements.
 
 Amount and Net are signed (negative = money out of the balance), Fee is positive and
-subtracted; `Net = Amount - Fee` is checked on every row. The export has no transaction id,
-so the psp reference is a stable hash of the row's fields (type, order, checkout, time,
-amount). `charge`/`refund`/`chargeback` rows are transactions; every row of a paid or
-in-transit payout (also marketplace tax, Shop Cash, campaign debits) is a settlement line, so
-the lines of a payout add up to the bank deposit. Payouts are keyed by `Payout ID` when the
-export has it, else by `Payout Date` + currency (Shopify's grouping). Pending payouts are
-not settled yet and give no settlement line.
+subtracted; `Net = Amount - Fee` is checked on every row. The export has no transaction id, so
+the psp reference is a stable hash of the row's fields (type, order, checkout, time, amount).
+The order key is the feed's `order_key`: `order` (the order name, `#1058` -> `1058`, default)
+or `checkout`; a transaction without it carries a missing-key marker.
+`charge`/`refund`/`chargeback` rows are transactions; every row of a paid or in-transit payout
+(also marketplace tax, Shop Cash, campaign debits) is a settlement line, so the lines of a
+payout add up to the bank deposit. Payouts are keyed by `Payout ID` when the export has it,
+else by `Payout Date` + currency (Shopify's grouping). Pending payouts are not settled yet and
+give no settlement line.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from recon_assets.adapters.common import (
     Column,
     Context,
     IdMaker,
+    OrderKeys,
     Row,
     optional,
+    order_ref,
     parse_date,
     parse_offset_ts,
     read_table,
@@ -30,7 +34,7 @@ from recon_assets.adapters.common import (
 COLUMNS = {
     "date": Column.of("Transaction Date"),
     "type": Column.of("Type"),
-    "order": Column.of("Order"),
+    "order_name": Column.of("Order"),
     "status": Column.of("Payout Status"),
     "payout_date": Column.of("Payout Date"),
     "amount": Column.of("Amount"),
@@ -43,11 +47,13 @@ COLUMNS = {
 
 TXN_TYPES = {"charge": "capture", "refund": "refund", "chargeback": "chargeback"}
 SETTLED_STATUSES = {"paid", "in_transit"}
+ORDER_KEYS = OrderKeys("order", {"order": "Order", "checkout": "Checkout"})
 
 
 def read(ctx: Context) -> Iterator[Row]:
     ids = IdMaker("shopify")
-    for record in read_table(ctx.path, COLUMNS):
+    field, column = ORDER_KEYS.column(ctx)
+    for record in read_table(ctx.path, {**COLUMNS, "order": column}):
         kind = record.required("type").casefold()
         currency = record.currency("currency")
         amount = record.minor("amount", currency, blank_is_zero=False)
@@ -55,14 +61,14 @@ def read(ctx: Context) -> Iterator[Row]:
         if record.minor("net", currency, blank_is_zero=False) != amount - fee:
             raise record.error("net", record.text("net"), "is not Amount - Fee")
         moment = record.parse("date", parse_offset_ts)
-        order = strip_hash(record.text("order"))
-        line_id = ids(kind, order, record.text("checkout"), record.text("date"), amount)
+        name = strip_hash(record.text("order_name"))
+        line_id = ids(kind, name, record.text("checkout"), record.text("date"), amount)
         with record.guard():
             if kind in TXN_TYPES:
                 yield processor_transaction(
                     ctx,
                     psp_reference=line_id,
-                    order_ref=order,
+                    order_ref=strip_hash(order_ref(record, field, line_id)),
                     txn_type=TXN_TYPES[kind],
                     moment=moment,
                     currency=currency,

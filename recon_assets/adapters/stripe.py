@@ -17,7 +17,13 @@ file-name zone, else in the retailer's zone.
 - legacy `balance_history.csv`: `Type` instead of reporting_category, UTC minutes; a refund's
   `Source` is the charge it refunds, so its psp reference is its own `id`. Lines are settled
   only where `Transfer` (the payout) is filled.
-The order reference is `payment_metadata[order_id]` when the account sets it, else the charge.
+The order key is read from `order_key` of the feed (sources.yaml): `metadata.<name>` is the
+`payment_metadata[<name>]` column (default `metadata.order_id`), `description` the description.
+A transaction whose field is empty carries a missing-key marker naming it (a mapping break).
+`payout` and `transfer` rows (money leaving the balance: the payout itself, or to a connected
+account) are no line of a payout: they are skipped, counted in the conversion summary, and so
+is any other row that is no transaction and in no payout yet. A fee row (`fee`, legacy
+`stripe_fee`: a Stripe fee billed on its own) is a fee of its payout: a line of gross 0.
 """
 
 from __future__ import annotations
@@ -32,12 +38,15 @@ from recon_assets.adapters.canonical import processor_transaction, settlement_li
 from recon_assets.adapters.common import (
     Column,
     Context,
+    OrderKeys,
     Record,
     Row,
+    Skipped,
     header_error,
     local_date,
     localise,
     optional,
+    order_ref,
     parse_naive,
     read_table,
     zone,
@@ -52,6 +61,11 @@ TXN_CATEGORIES = {
     "dispute": "chargeback",
 }
 PAYOUT_CATEGORIES = {"payout", "payout_reversal", "transfer"}
+FEE_CATEGORIES = {"fee", "stripe_fee"}
+ORDER_KEYS = OrderKeys(
+    "metadata.order_id", {"description": "description"}, metadata="payment_metadata[{}]"
+)
+LEGACY_ORDER_KEYS = OrderKeys("description", {"description": "Description"})
 
 BALANCE_CHANGE = {
     "id": Column.of("balance_transaction_id"),
@@ -63,8 +77,6 @@ BALANCE_CHANGE = {
     "created_utc": optional("created_utc"),
     "created": optional("created"),
     "source": optional("source_id"),
-    "charge": optional("charge_id"),
-    "order": optional("payment_metadata[order_id]"),
     "payout": optional("automatic_payout_id"),
     "payout_at_utc": optional("automatic_payout_effective_at_utc"),
     "payout_at": optional("automatic_payout_effective_at"),
@@ -130,12 +142,16 @@ def _require_time(path: Path, table, key: str, names: list[str]) -> None:
         raise header_error(path, table.header, names)
 
 
-def _balance_rows(ctx: Context, record: Record, psp: str, order_ref: str) -> Iterator[Row]:
+def _balance_rows(
+    ctx: Context, record: Record, psp: str, order_field: str
+) -> Iterator[Row | Skipped]:
     """The transaction (if the category is one) and the settlement line (if paid out)."""
     category = record.required("category").casefold()
-    if category in PAYOUT_CATEGORIES:
-        return
     currency, gross, fee = _amounts(record)
+    if category in PAYOUT_CATEGORIES:
+        reason = f"Stripe {category} row: the money leaving the balance, not a line of a payout"
+        yield Skipped(reason, currency, gross)
+        return
     moment = _moment(ctx, record, "created")
     if moment is None:
         raise record.error("created", "", "is empty")
@@ -144,7 +160,7 @@ def _balance_rows(ctx: Context, record: Record, psp: str, order_ref: str) -> Ite
             yield processor_transaction(
                 ctx,
                 psp_reference=psp,
-                order_ref=order_ref,
+                order_ref=order_ref(record, order_field, psp),
                 txn_type=TXN_CATEGORIES[category],
                 moment=moment,
                 currency=currency,
@@ -152,6 +168,8 @@ def _balance_rows(ctx: Context, record: Record, psp: str, order_ref: str) -> Ite
                 fee_minor=fee,
             )
         payout = record.text("payout")
+        # A Stripe fee billed on its own (Radar, Billing) is a fee of its payout: gross 0.
+        fee_only = category in FEE_CATEGORIES and gross - fee <= 0
         if payout:
             paid_at = _moment(ctx, record, "payout_at")
             if paid_at is None:
@@ -162,25 +180,29 @@ def _balance_rows(ctx: Context, record: Record, psp: str, order_ref: str) -> Ite
                 payout_id=payout,
                 settled=local_date(paid_at, ctx.tz),
                 currency=currency,
-                gross_minor=gross,
-                fee_minor=fee,
+                gross_minor=0 if fee_only else gross,
+                fee_minor=fee - gross if fee_only else fee,
             )
+        elif category not in TXN_CATEGORIES:
+            reason = f"Stripe {category} row in no payout yet: a line once a payout carries it"
+            yield Skipped(reason, currency, gross)
 
 
-def read_balance_change(ctx: Context) -> Iterator[Row]:
-    table = read_table(ctx.path, BALANCE_CHANGE)
+def read_balance_change(ctx: Context) -> Iterator[Row | Skipped]:
+    field, column = ORDER_KEYS.column(ctx)
+    table = read_table(ctx.path, {**BALANCE_CHANGE, "order": column})
     _require_time(ctx.path, table, "created", ["created_utc"])
     for record in table:
-        charge = record.text("charge") or record.text("source")
         psp = record.text("source") or record.required("id")
-        yield from _balance_rows(ctx, record, psp, record.text("order") or charge)
+        yield from _balance_rows(ctx, record, psp, field)
 
 
-def read_balance_history(ctx: Context) -> Iterator[Row]:
-    for record in read_table(ctx.path, LEGACY):
+def read_balance_history(ctx: Context) -> Iterator[Row | Skipped]:
+    field, column = LEGACY_ORDER_KEYS.column(ctx)
+    for record in read_table(ctx.path, {**LEGACY, "order": column}):
         refund = record.text("category").casefold() in {"refund", "payment_refund"}
         psp = record.required("id") if refund else (record.text("source") or record.text("id"))
-        yield from _balance_rows(ctx, record, psp, record.text("source"))
+        yield from _balance_rows(ctx, record, psp, field)
 
 
 def read_payouts(ctx: Context) -> Iterator[Row]:

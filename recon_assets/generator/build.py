@@ -14,6 +14,7 @@ from recon_assets.generator.landing import landing_rows
 from recon_assets.generator.model import World
 from recon_assets.generator.oracle import expected_rows
 from recon_assets.generator.simulation import trade
+from recon_assets.generator.vendor_exports import VendorExport, write_vendor_exports
 from recon_assets.generator.writer import write_expected, write_landing
 from recon_assets.settings import DEFAULT_TIMEZONE
 
@@ -29,6 +30,7 @@ class GenerationSummary:
     injections: dict[str, int]  # breaks injected per kind
     skipped: dict[str, int]  # breaks asked for that the range is too short to show, per kind
     expected_breaks: int  # rows of expected_breaks.csv (one per break per night)
+    vendor_exports: tuple[VendorExport, ...] = ()  # with --vendor-exports: the files written
 
 
 def parse_breaks(text: str) -> dict[str, int]:
@@ -59,11 +61,15 @@ def generate(
     seed: int,
     breaks: Mapping[str, int] | None = None,
     timezone: str = DEFAULT_TIMEZONE,
+    vendor_exports: Path | None = None,
 ) -> GenerationSummary:
     """Write `days` nights of landing files from `start`, plus expected_breaks.csv.
 
     `breaks=None` injects every kind once, `{}` nothing. Same arguments, same bytes: the
-    only randomness is `Random(seed)`, and no clock is read.
+    only randomness is `Random(seed)`, and no clock is read. With `vendor_exports`, the same
+    world's records that vendors export are written there in the vendors' layouts instead,
+    and the landing files hold only the rest (vendor_exports.py); every source still has a
+    file per night, so converting the exports into `out_dir` completes the same nights.
     """
     if days < 1 or orders_per_day < 1:
         raise ValueError("days and orders_per_day must both be at least 1")
@@ -80,7 +86,13 @@ def generate(
 
     out_dir = Path(out_dir)
     nights = world.days()
-    written = write_landing(out_dir, nights, landing_rows(world))
+    rows = landing_rows(world)
+    exports: list[VendorExport] = []
+    if vendor_exports is not None:
+        exports, rows = write_vendor_exports(
+            Path(vendor_exports), rows, world.start, world.end, world.zone
+        )
+    written = write_landing(out_dir, nights, rows)
     write_expected(out_dir, expected)
     return GenerationSummary(
         out_dir=out_dir,
@@ -96,4 +108,5 @@ def generate(
         },
         skipped=skipped,
         expected_breaks=len(expected),
+        vendor_exports=tuple(exports),
     )

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from recon_assets.legs import LEGS
+from recon_assets.legs import LEGS, MISSING_ORDER_KEY
 from recon_assets.rules import Rules
 from recon_assets.sources.catalog import SOURCES
 from recon_assets.sql import statements
@@ -75,6 +75,7 @@ def run_matching(session: Session, rules: Rules, recon_date: date) -> dict[str, 
         "refunds_account": roles.refunds,
         "bank_account": roles.bank,
         "fees_account": roles.processor_fees,
+        "missing_order_key": f"{MISSING_ORDER_KEY}:%",
     }
     session.load("leg_parts", leg_parts_frame(rules))
     session.load("chart_accounts", pd.DataFrame({"account": sorted(rules.accounts.chart)}))

@@ -143,6 +143,14 @@ def _sentence(fact: Mapping[str, Any], unknown_codes: tuple[str, ...]) -> str:
             f"{system} {field} '{fact['mapped_key']}' matches {label.lower()} after {how}: "
             f"add a key mapping for {system} ({setting}) in rules/mappings.yaml."
         )
+    if kind == "missing_order_key":
+        _, field, reference = key.split(":", 2)
+        system = fact.get("b_system") or "processor"
+        return (
+            f"{b_one.capitalize()} {reference} of {q(b)} has no order key: its {system} field "
+            f"'{field}' is empty. Fill it at the processor, or read the order key from "
+            f"another field (order_key of the feed in rules/sources.yaml)."
+        )
     if kind == "unknown_account":
         accounts = ", ".join(unknown_codes) or "an unknown account"
         return (

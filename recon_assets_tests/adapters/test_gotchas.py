@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from recon_assets.adapters import AdapterError
+from recon_assets.adapters import AdapterError, paypal
 from recon_assets.adapters.common import parse_decimal
 from recon_assets_tests.adapters.conftest import by, read_source, total
 
@@ -516,10 +516,12 @@ def test_8_adyen_split_fee_components_summed(samples, run):
 
 
 def test_8_batch_level_fee_rows_are_settlement_lines(samples, run):
-    # Adyen `Fee` row: Net Debit 1.80, no psp reference: a line of the batch, no transaction.
+    # Adyen `Fee` row: Net Debit 1.80, no psp reference: a fee of the batch (gross 0), no
+    # transaction.
     _, landing = run("adyen-settlement", samples / "adyen_settlement_details.sample.csv")
     lines = read_source(landing, "processor_settlements")
-    fee_line = next(r for r in lines if r["gross_minor"] == "-180")
+    fee_line = next(r for r in lines if r["fee_minor"] == "180")
+    assert (fee_line["gross_minor"], fee_line["net_minor"]) == ("0", "-180")
     assert fee_line["psp_reference"] == fee_line["settlement_line_id"]
 
 
@@ -535,14 +537,19 @@ def test_8_stripe_fee_category_is_a_line_not_a_transaction(run, write):
     _, landing = run("stripe-balance-change", path)
     assert read_source(landing, "processor_transactions") == []
     (line,) = read_source(landing, "processor_settlements")
-    assert (line["gross_minor"], line["fee_minor"], line["net_minor"]) == ("-8", "1", "-9")
+    # A fee of the payout (gross 0, fee 0.08 + 0.01), not a settlement with no transaction.
+    assert (line["gross_minor"], line["fee_minor"], line["net_minor"]) == ("0", "9", "-9")
 
 
 def test_8_refunds_return_no_fee_but_paypal_returns_part(samples, run):
-    _, landing = run("paypal-stl", samples / "paypal_stl.sample.csv")
+    summary, landing = run("paypal-stl", samples / "paypal_stl.sample.csv")
     lines = {r["settlement_line_id"]: r for r in read_source(landing, "processor_settlements")}
-    # T1107: gross DR 134, fee CR 47 -> refund line -134 (fee 0) and a +47 fee-return line.
-    assert (lines["6899"]["net_minor"], lines["6899:fee-return"]["net_minor"]) == ("-134", "47")
+    # T1107: gross DR 134, fee CR 47 -> refund line -134 (fee 0); the 0.47 returned is no
+    # line (it would be an orphan): it is counted as skipped, with its money.
+    assert lines["6899"]["net_minor"] == "-134" and "6899:fee-return" not in lines
+    assert [(s.reason, s.rows, s.amount_minor) for s in summary.skipped if "fee" in s.reason] == [
+        (paypal.FEE_RETURN, 1, 47)
+    ]
 
 
 def test_4_shipstation_item_rows_grouped_per_parcel_and_reimport_duplicates_dropped(run, write):

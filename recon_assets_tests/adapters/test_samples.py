@@ -160,19 +160,22 @@ def test_stripe_legacy_balance_history(samples, run):
 
 
 def test_adyen_classic_chargeback(samples, run):
-    _, landing = run("adyen-settlement", samples / "adyen_settlement_details.sample.csv")
+    summary, landing = run("adyen-settlement", samples / "adyen_settlement_details.sample.csv")
     (txn,) = read_source(landing, "processor_transactions")
     # Chargeback: Gross Debit 1.00 USD, Net Debit 3.00, Commission 2.00.
     assert (txn["txn_type"], txn["amount_minor"], txn["fee_minor"]) == ("chargeback", "100", "200")
     assert txn["event_ts"] == "2016-02-10T10:25:36-08:00"  # PST
     lines = read_source(landing, "processor_settlements")
-    # Chargeback line -1.00 gross, 2.00 fee, -3.00 net; batch Fee row: Net Debit 1.80.
-    # The MerchantPayout row (4.03) is the payout itself, not a line.
+    # Chargeback line -1.00 gross, 2.00 fee, -3.00 net; batch Fee row: Net Debit 1.80, a fee
+    # of the batch (gross 0). The MerchantPayout row (Net Currency USD, Net Debit 4.03) is the
+    # payout itself, not a line: skipped, counted with its money.
     assert sorted((int(r["gross_minor"]), int(r["fee_minor"])) for r in lines) == [
-        (-180, 0),
         (-100, 200),
+        (0, 180),
     ]
     assert total(lines, "net_minor") == -480
+    assert [(s.rows, s.currency, s.amount_minor) for s in summary.skipped] == [(1, "USD", 403)]
+    assert "MerchantPayout" in summary.skipped[0].reason
     # MerchantPayout created 2016-02-15 21:29:37 PST = 2016-02-16 05:29 in London.
     assert {(r["payout_id"], r["settled_date"]) for r in lines} == {
         ("WikimediaCOM-batch-3", "2016-02-16")
@@ -203,7 +206,7 @@ def test_adyen_fx_and_2025_layout(samples, run):
 
 
 def test_paypal_stl(samples, run):
-    _, landing = run("paypal-stl", samples / "paypal_stl.sample.csv")
+    summary, landing = run("paypal-stl", samples / "paypal_stl.sample.csv")
     txns = read_source(landing, "processor_transactions")
     lines = read_source(landing, "processor_settlements")
     # SB rows: two T0006 AUD credits 5200 + 535 (fees DR 225 + 75), T0003 GBP 834 (fee 87),
@@ -215,10 +218,15 @@ def test_paypal_stl(samples, run):
     }
     assert total(txns, "fee_minor", currency="AUD") == 300
     assert total(txns, "amount_minor", txn_type="refund") == 134
-    # Lines: 4 transactions + 1 fee return (the withdrawal is the payout, not a line).
-    assert len(lines) == 5
-    # GBP net: (834 - 87) - 134 + 47 = 660; AUD net: 5735 - 300 = 5435.
-    assert by(lines, "currency", "net_minor") == {"AUD": 5435, "GBP": 660}
+    # Lines: the 4 transactions. Skipped and counted: the withdrawal (the payout itself) and
+    # the 0.47 fee PayPal returned on the refund (a negative fee has no canonical line).
+    assert len(lines) == 4
+    # GBP net: (834 - 87) - 134 = 613; AUD net: 5735 - 300 = 5435.
+    assert by(lines, "currency", "net_minor") == {"AUD": 5435, "GBP": 613}
+    assert sorted((s.reason[:22], s.rows, s.amount_minor) for s in summary.skipped) == [
+        ("PayPal fee returned on", 1, 47),
+        ("PayPal withdrawal to t", 1, -100),
+    ]
     assert {r["payout_id"] for r in lines} == {
         "paypal-EZ782AXEUJUW8-2026-01-06-AUD",
         "paypal-EZ782AXEUJUW8-2026-01-06-GBP",
@@ -226,12 +234,19 @@ def test_paypal_stl(samples, run):
 
 
 def test_paypal_stl_with_file_headers_and_conversion_legs(samples, run):
-    _, landing = run("paypal-stl", samples / "paypal_stl_with_file_headers.sample.csv")
+    summary, landing = run("paypal-stl", samples / "paypal_stl_with_file_headers.sample.csv")
     (txn,) = read_source(landing, "processor_transactions")
     assert (txn["txn_type"], txn["currency"], txn["amount_minor"]) == ("refund", "BRL", "1500")
     lines = read_source(landing, "processor_settlements")
-    # BRL: refund -1500, fee return +338, T0200 leg +1162 -> 0; USD: T0200 leg -211.
-    assert by(lines, "currency", "net_minor") == {"BRL": 0, "USD": -211}
+    # The refund's line only (-15.00 BRL): the two T0200 legs (USD -2.11, BRL +11.62) move
+    # money between PayPal balances and the fee return (BRL 3.38) has no canonical record;
+    # none becomes an orphan settlement line, each is counted with its money.
+    assert by(lines, "currency", "net_minor") == {"BRL": -1500}
+    assert [(s.reason[:26], s.currency, s.rows, s.amount_minor) for s in summary.skipped] == [
+        ("PayPal currency conversion", "BRL", 1, 1162),
+        ("PayPal currency conversion", "USD", 1, -211),
+        ("PayPal fee returned on a r", "BRL", 1, 338),
+    ]
 
 
 def test_paypal_trr_jpy_implied_decimals(samples, run):

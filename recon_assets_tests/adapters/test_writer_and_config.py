@@ -88,15 +88,19 @@ def test_summary_rows_and_money_per_source_day_currency(samples, tmp_path):
     summary = convert("paypal-stl", samples / "paypal_stl.sample.csv", tmp_path)
     lines = {(s.source, s.business_date, s.currency): s for s in summary.lines}
     gbp = lines[("processor_settlements", "2026-01-07", "GBP")]
-    # GBP lines: 68C7 (834, fee 87), 6899 (-134), 6899:fee-return (+47).
-    assert (gbp.rows, gbp.money) == (3, {"gross": 747, "fee": 87, "net": 660})
+    # GBP lines: 68C7 (834, fee 87), 6899 (-134); the fee return (+0.47) is skipped.
+    assert (gbp.rows, gbp.money) == (2, {"gross": 700, "fee": 87, "net": 613})
     txns = lines[("processor_transactions", "2026-01-07", "GBP")]
     assert txns.money == {"capture": 834, "capture fee": 87, "refund": 134, "refund fee": 0}
     table = render_summary(summary)
     assert isinstance(table, Table)
     console = Console(width=160, record=True)
     console.print(table)
-    assert "GBP 6.60" in console.export_text()
+    text = console.export_text()
+    assert "GBP 6.13" in text
+    # The summary lists what was skipped, with the money, one line per reason and currency.
+    assert "skipped 1 row(s): PayPal fee returned on a refund" in text and "(GBP 0.47)" in text
+    assert "skipped 1 row(s): PayPal withdrawal to the bank (T04xx)" in text
 
 
 # --- rules/sources.yaml ------------------------------------------------------------------

@@ -135,6 +135,8 @@ WITH merged AS (
            WHEN m.mapped_key IS NOT NULL THEN 'key_mapping'
            WHEN COALESCE(m.b_unknown, 0) > 0 THEN 'unknown_account'
            WHEN m.unknown_codes > 0 THEN 'unknown_code'
+           -- a processor record whose vendor left the order key field empty (adapters)
+           WHEN m.a_records IS NULL AND m.key LIKE $missing_order_key THEN 'missing_order_key'
            WHEN m.a_records IS NULL THEN p.orphan_kind
            WHEN COALESCE(m.b_records, 0) = 0 THEN
              CASE WHEN m.a_quantity = 0 THEN 'matched' ELSE p.missing_kind END
@@ -164,7 +166,8 @@ SELECT aged.*,
        DATE_DIFF('day', start_date, $recon_date) AS age_days,
        CASE
          WHEN kind IN ('matched', 'matched_within_tolerance') THEN NULL
-         WHEN kind IN ('key_mapping', 'unknown_account', 'unknown_code', 'exponent_slip')
+         WHEN kind IN ('key_mapping', 'unknown_account', 'unknown_code', 'exponent_slip',
+                       'missing_order_key')
            THEN 'mapping'
          WHEN kind IN (missing_kind, orphan_kind)
            AND DATE_DIFF('day', start_date, $recon_date) < sla_days THEN 'timing'

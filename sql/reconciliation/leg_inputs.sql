@@ -91,6 +91,9 @@ SELECT 'capture_vs_settlement', 'gross', 'b', psp_reference, business_date, curr
        gross_minor, ABS(gross_minor), 'settlements', FALSE, 'processor_settlements',
        settlement_line_id
 FROM u_processor_settlements
+-- a fee of the payout itself (gross 0, no transaction: an Adyen batch fee) needs no
+-- transaction; the payout leg checks it with the payout's fees
+WHERE gross_minor <> 0 OR psp_reference <> settlement_line_id
 -- sale <-> shipment, in units (a cancel is evidence and expects nothing to ship)
 UNION ALL
 SELECT 'sale_vs_shipment', 'units', 'a', s.order_id, s.business_date, s.currency,
