@@ -6,6 +6,7 @@ names the file and the line of the offending key. Rules are data: nothing is eve
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -21,10 +22,21 @@ from pydantic import (
     model_validator,
 )
 
-from recon_assets.legs import CLASSES, DEFAULT_SLA_DAYS, LEGS_BY_CHECK
+from recon_assets.legs import (
+    CLASSES,
+    DEFAULT_SLA_DAYS,
+    LEGS_BY_CHECK,
+    PART_SOURCES,
+    PROCESSOR,
+    SLA_OVERRIDES_BY,
+    STORE,
+)
 from recon_assets.money import money_text
+from recon_assets.sources.catalog import SOURCES
 
 CheckName = Literal[tuple(LEGS_BY_CHECK)]  # type: ignore[valid-type]
+SOURCE_NAMES = tuple(s.name for s in SOURCES)
+SourceName = Literal[SOURCE_NAMES]  # type: ignore[valid-type]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 M = TypeVar("M", bound=BaseModel)
@@ -35,12 +47,115 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+Days = Annotated[int, Field(ge=0)]
+
+
+class SlaOverrides(_Strict):
+    """A leg's SLA per processor or per store code, instead of the leg's own."""
+
+    processor: dict[Text, Days] = Field(default_factory=dict)
+    store: dict[Text, Days] = Field(default_factory=dict)
+
+
 class Timing(_Strict):
-    sla_days: dict[CheckName, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    sla_days: dict[CheckName, Days] = Field(default_factory=dict)
+    overrides: dict[CheckName, SlaOverrides] = Field(default_factory=dict)
     lookback_days: Annotated[int, Field(ge=1)] = 35
+
+    @model_validator(mode="after")
+    def _overrides_the_leg_can_see(self) -> Timing:
+        for check, by in self.overrides.items():
+            for dimension in (PROCESSOR, STORE):
+                if getattr(by, dimension) and dimension not in SLA_OVERRIDES_BY[check]:
+                    allowed = " or ".join(SLA_OVERRIDES_BY[check]) or "nothing"
+                    raise ValueError(
+                        f"{check} cannot be overridden per {dimension}: the record that "
+                        f"starts its breaks names no {dimension} (it can be by {allowed})"
+                    )
+        return self
 
     def sla(self, check: str) -> int:
         return self.sla_days.get(check, DEFAULT_SLA_DAYS[check])
+
+    def override_rows(self) -> list[tuple[str, str, int]]:
+        """(check, `processor:<code>` or `store:<code>`, days), as the leg inputs name them."""
+        return [
+            (check, f"{dimension}:{code}", days)
+            for check, by in sorted(self.overrides.items())
+            for dimension in (PROCESSOR, STORE)
+            for code, days in sorted(getattr(by, dimension).items())
+        ]
+
+
+class SystemScope(_Strict):
+    """Whether the retailer has a source's system, and since when (`rules/scope.yaml`)."""
+
+    connected: bool = True
+    since: date | None = None
+    reason: Text | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SystemScope:
+        if not self.connected and self.since is not None:
+            raise ValueError("a system that is not connected has no since date")
+        if not self.connected and self.reason is None:
+            raise ValueError("say why the system is not connected (reason)")
+        return self
+
+
+class Scope(_Strict):
+    """Which systems are reconciled: every source is in scope unless listed otherwise."""
+
+    systems: dict[SourceName, SystemScope] = Field(default_factory=dict)
+
+    def reconciled_from(self, source: str) -> date:
+        """The first business date a source's records are reconciled (date.max: never)."""
+        system = self.systems.get(source, SystemScope())
+        if not system.connected:
+            return date.max
+        return system.since or date.min
+
+    def part_reconciled_from(self, check: str, part: str) -> date:
+        """A leg part is reconciled from the day each of its groups has a source in scope."""
+        return max(
+            min(self.reconciled_from(source) for source in group)
+            for group in PART_SOURCES[(check, part)]
+        )
+
+    def in_scope(self, source: str, night: date) -> bool:
+        return self.reconciled_from(source) <= night
+
+    def why_not(self, source: str) -> str:
+        system = self.systems[source]
+        return system.reason or f"connected from {system.since}"
+
+    def not_reconciled(self, night: date) -> tuple[ScopeGap, ...]:
+        """Per source not in scope on `night`, why, and the leg parts it stops: those with a
+        group of sources none of which is in scope, named once, under its first source."""
+        named: set[tuple[str, str]] = set()
+        gaps = []
+        for source in SOURCE_NAMES:
+            if self.in_scope(source, night):
+                continue
+            stopped = [
+                part
+                for part, groups in PART_SOURCES.items()
+                if part not in named
+                and any(
+                    source in group and not any(self.in_scope(s, night) for s in group)
+                    for group in groups
+                )
+            ]
+            named.update(stopped)
+            gaps.append(ScopeGap(source, self.why_not(source), tuple(stopped)))
+        return tuple(gaps)
+
+
+@dataclass(frozen=True)
+class ScopeGap:
+    source: str
+    why: str
+    parts: tuple[tuple[str, str], ...]  # (check, part) not reconciled because of it
 
 
 class Tolerance(_Strict):
@@ -215,12 +330,19 @@ class AcceptedPolicy(_Strict):
 
 
 ACCEPTED_POLICY_FILE = "accepted_policy.yaml"
+SCOPE_FILE = "scope.yaml"
 
 
 def load_accepted_policy(rules_dir: Path) -> AcceptedPolicy:
     """The backtest policy; its defaults when the rules folder has no policy file."""
     path = rules_dir / ACCEPTED_POLICY_FILE
     return load_yaml_model(path, AcceptedPolicy) if path.exists() else AcceptedPolicy()
+
+
+def load_scope(rules_dir: Path) -> Scope:
+    """The declared scope; every system in scope when the rules folder has no scope file."""
+    path = rules_dir / SCOPE_FILE
+    return load_yaml_model(path, Scope) if path.exists() else Scope()
 
 
 class Rules(_Strict):
@@ -233,6 +355,7 @@ class Rules(_Strict):
     accepted_files: dict[str, str]  # rule id -> file it came from
     policy: AcceptedPolicy
     next_steps: NextSteps
+    scope: Scope
 
 
 class RulesError(ValueError):
@@ -332,4 +455,5 @@ def load_rules(rules_dir: Path) -> Rules:
         accepted_files=files,
         policy=load_accepted_policy(rules_dir),
         next_steps=load_yaml_model(rules_dir / "next_steps.yaml", NextSteps),
+        scope=load_scope(rules_dir),
     )
