@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    create_model,
     model_validator,
 )
 
@@ -27,9 +28,7 @@ from recon_assets.legs import (
     DEFAULT_SLA_DAYS,
     LEGS_BY_CHECK,
     PART_SOURCES,
-    PROCESSOR,
     SLA_OVERRIDES_BY,
-    STORE,
 )
 from recon_assets.money import money_text
 from recon_assets.sources.catalog import SOURCES
@@ -50,40 +49,38 @@ class _Strict(BaseModel):
 Days = Annotated[int, Field(ge=0)]
 
 
-class SlaOverrides(_Strict):
-    """A leg's SLA per processor or per store code, instead of the leg's own."""
+def _overrides_of(check: str) -> type[_Strict]:
+    """A leg's SLA per processor or store code: only what its starting records name
+    (legs.SLA_OVERRIDES_BY), so any other key is refused with its line."""
+    fields: Any = {
+        by: (dict[Text, Days], Field(default_factory=dict)) for by in SLA_OVERRIDES_BY[check]
+    }
+    return create_model(f"SlaOverrides_{check}", __base__=_Strict, **fields)
 
-    processor: dict[Text, Days] = Field(default_factory=dict)
-    store: dict[Text, Days] = Field(default_factory=dict)
+
+SlaOverrides = create_model(
+    "SlaOverrides",
+    __base__=_Strict,
+    **{check: (_overrides_of(check) | None, None) for check in LEGS_BY_CHECK},  # type: ignore[call-overload]
+)
 
 
 class Timing(_Strict):
     sla_days: dict[CheckName, Days] = Field(default_factory=dict)
-    overrides: dict[CheckName, SlaOverrides] = Field(default_factory=dict)
+    overrides: SlaOverrides = Field(default_factory=SlaOverrides)  # type: ignore[valid-type]
     lookback_days: Annotated[int, Field(ge=1)] = 35
-
-    @model_validator(mode="after")
-    def _overrides_the_leg_can_see(self) -> Timing:
-        for check, by in self.overrides.items():
-            for dimension in (PROCESSOR, STORE):
-                if getattr(by, dimension) and dimension not in SLA_OVERRIDES_BY[check]:
-                    allowed = " or ".join(SLA_OVERRIDES_BY[check]) or "nothing"
-                    raise ValueError(
-                        f"{check} cannot be overridden per {dimension}: the record that "
-                        f"starts its breaks names no {dimension} (it can be by {allowed})"
-                    )
-        return self
 
     def sla(self, check: str) -> int:
         return self.sla_days.get(check, DEFAULT_SLA_DAYS[check])
 
     def override_rows(self) -> list[tuple[str, str, int]]:
         """(check, `processor:<code>` or `store:<code>`, days), as the leg inputs name them."""
+        given = {check: by for check, by in self.overrides if by is not None}
         return [
             (check, f"{dimension}:{code}", days)
-            for check, by in sorted(self.overrides.items())
-            for dimension in (PROCESSOR, STORE)
-            for code, days in sorted(getattr(by, dimension).items())
+            for check, by in sorted(given.items())
+            for dimension, codes in by
+            for code, days in sorted(codes.items())
         ]
 
 
