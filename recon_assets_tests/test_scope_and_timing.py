@@ -20,7 +20,15 @@ from recon_assets.legs import (
     TIMING,
     WEB_SALE_VS_LEDGER,
 )
-from recon_assets.rules import RulesError, Scope, Timing, load_rules, load_scope, load_yaml_model
+from recon_assets.rules import (
+    SOURCE_NAMES,
+    RulesError,
+    Scope,
+    Timing,
+    load_rules,
+    load_scope,
+    load_yaml_model,
+)
 from recon_assets.settings import PROJECT_ROOT
 from recon_assets_tests.books import Books, day, opened, reconcile
 from recon_assets_tests.conftest import SHARED_FORMATS
@@ -303,3 +311,28 @@ def test_a_store_posted_weekly_gets_its_own_sla_and_the_others_keep_the_legs(
         (POS_TAKINGS_VS_LEDGER, "POS:LDN01:2026-05-04", GENUINE_ERROR),  # 2 days: the leg's SLA
         (POS_TAKINGS_VS_LEDGER, "POS:MAN01:2026-05-04", TIMING),  # 2 of its 4 days
     }
+
+
+def test_every_system_declared_in_scope_from_the_first_night_changes_no_break(
+    settings, tmp_path, monkeypatch
+):
+    """The default is the old behaviour: a scope naming all seven systems from the first
+    night gives byte for byte the exceptions of no scope file, on generated nights with
+    every kind of break injected."""
+    first, last = "2026-03-20", "2026-03-22"
+    monkeypatch.setenv("RECON_START_DATE", first)
+    recon("generate", "--out", str(settings.landing_dir), "--start", first, "--days", "3",
+          "--orders-per-day", "20", "--seed", "7")  # fmt: skip
+
+    def nights() -> list[str]:
+        recon("backfill", "--start", first, "--end", last)
+        return [recon("exceptions", "--date", d, "--format", "json") for d in (first, last)]
+
+    default = nights()
+    assert all(json.loads(night) for night in default)  # breaks to compare, not two empties
+    shutil.rmtree(settings.home)
+    everything = "systems:\n" + "".join(
+        f"  {source}:\n    since: {first}\n" for source in SOURCE_NAMES
+    )
+    monkeypatch.setenv("RECON_RULES_DIR", str(rules_with(tmp_path, scope=everything)))
+    assert nights() == default
