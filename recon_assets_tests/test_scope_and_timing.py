@@ -8,6 +8,7 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 from typer.testing import CliRunner
 
@@ -240,6 +241,16 @@ def test_a_ledger_that_joins_later_starts_from_its_date_not_with_old_breaks(
     assert f"ledger_entries: connected from {since} (web_sale_vs_ledger, " in first
     assert "did not deliver" not in first
     assert "Not reconciled" not in recon("report", "--date", since)
+    # An order the ledger leg did not compare has no status on it, not "matched".
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        statuses = dict(
+            con.execute(
+                "SELECT entity_key, status_web_sale_vs_ledger FROM matched_ledger "
+                "WHERE recon_date = ? AND entity_type = 'order'",
+                [day(3)],
+            ).fetchall()
+        )
+    assert (statuses["1002"], statuses["1003"], statuses["1004"]) == (None, "open", "matched")
 
     # The control: the same files with the ledger in scope from the first night.
     shutil.rmtree(settings.home)

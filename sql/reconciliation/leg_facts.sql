@@ -39,9 +39,32 @@ SELECT check_name, part, side, match_key AS key,
 FROM keyed_inputs
 GROUP BY check_name, part, side, match_key;
 
--- A key whose first record is older than the day its leg part's systems were all in scope
--- is not compared (a system that joins later is not flooded with its past). The SLA is the
--- leg's, or the longest override among the records that start the break.
+-- A key with a record older than the day its leg part's systems were all in scope is not
+-- compared (a system that joins later is not flooded with its past): its records take part
+-- in nothing from here on, so every record left belongs to a fact (matched_ledger's status).
+CREATE OR REPLACE TEMPORARY TABLE keys_before_scope AS
+SELECT DISTINCT s.check_name, s.part, s.key
+FROM side_totals AS s
+JOIN leg_parts AS p ON p.check_name = s.check_name AND p.part = s.part
+WHERE s.first_date < p.reconciled_from;
+
+DELETE FROM side_totals
+WHERE EXISTS (
+  SELECT 1 FROM keys_before_scope AS k
+  WHERE k.check_name = side_totals.check_name AND k.part = side_totals.part
+    AND k.key = side_totals.key
+);
+
+DELETE FROM keyed_inputs
+WHERE EXISTS (
+  SELECT 1 FROM keys_before_scope AS k
+  WHERE k.check_name = keyed_inputs.check_name AND k.part = keyed_inputs.part
+    AND k.key = keyed_inputs.match_key
+);
+
+DROP TABLE keys_before_scope;
+
+-- The SLA is the leg's, or the longest override among the records that start the break.
 CREATE OR REPLACE TEMPORARY TABLE pair_sides AS
 WITH a AS (SELECT * FROM side_totals WHERE side = 'a'),
      b AS (SELECT * FROM side_totals WHERE side = 'b'),
@@ -55,16 +78,13 @@ SELECT COALESCE(a.check_name, b.check_name) AS check_name,
        b.amount_minor AS b_amount, b.currency AS b_currency, b.last_date AS b_last_date,
        b.unknown_codes AS b_unknown_codes,
        b.system AS b_system,
-       CASE WHEN b.first_date IS NULL OR a.first_date < b.first_date THEN a.first_date
-            ELSE b.first_date END AS first_date,
        CASE WHEN a.records IS NULL THEN b.sla_override ELSE a.sla_override END AS sla_override
 FROM a FULL OUTER JOIN b
   ON a.check_name = b.check_name AND a.part = b.part AND a.key = b.key
 )
 SELECT paired.*, COALESCE(paired.sla_override, p.sla_days) AS sla_days
 FROM paired
-JOIN leg_parts AS p ON p.check_name = paired.check_name AND p.part = paired.part
-WHERE paired.first_date >= p.reconciled_from;
+JOIN leg_parts AS p ON p.check_name = paired.check_name AND p.part = paired.part;
 
 -- Each table is dropped once nothing reads it: the night's memory is the largest step's.
 DROP TABLE side_totals;
