@@ -155,6 +155,40 @@ LEGS: tuple[Leg, ...] = (
 LEGS_BY_CHECK: dict[str, Leg] = {leg.check: leg for leg in LEGS}
 DEFAULT_SLA_DAYS: dict[str, int] = {leg.check: leg.sla_days for leg in LEGS}
 
+# What each leg part compares: every group needs one of its sources in scope
+# (rules/scope.yaml), so a part is reconciled only while each group has one. A leg that takes
+# sales of both channels needs either: a channel the retailer does not have has no sales.
+SALES = ("storefront_orders", "pos_transactions")
+PART_SOURCES: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
+    (SALE_VS_OMS, "total"): (SALES, ("oms_orders",)),
+    (SALE_VS_CAPTURE, "total"): (SALES, ("processor_transactions",)),
+    (CAPTURE_VS_SETTLEMENT, "gross"): (("processor_transactions",), ("processor_settlements",)),
+    (SALE_VS_SHIPMENT, "units"): (SALES, ("shipments",)),
+    (WEB_SALE_VS_LEDGER, "revenue"): (("storefront_orders",), ("ledger_entries",)),
+    (POS_TAKINGS_VS_LEDGER, "sales"): (("pos_transactions",), ("ledger_entries",)),
+    (POS_TAKINGS_VS_LEDGER, "refunds"): (("pos_transactions",), ("ledger_entries",)),
+    (REFUND_VS_PROCESSOR_VS_LEDGER, "processor"): (SALES, ("processor_transactions",)),
+    (REFUND_VS_PROCESSOR_VS_LEDGER, "ledger"): (("storefront_orders",), ("ledger_entries",)),
+    (PAYOUT_VS_BANK, "bank"): (("processor_settlements",), ("ledger_entries",)),
+    (PAYOUT_VS_BANK, "fees"): (("processor_settlements",), ("ledger_entries",)),
+}
+
+# What a leg's SLA may be overridden by (rules/timing.yaml `overrides`): the processor or the
+# store named by the record that starts a break. A carrier is named only once a parcel has
+# shipped, so it cannot say how long to wait for a parcel that has not.
+PROCESSOR = "processor"
+STORE = "store"
+SLA_OVERRIDES_BY: dict[str, tuple[str, ...]] = {
+    SALE_VS_OMS: (STORE,),
+    SALE_VS_CAPTURE: (PROCESSOR, STORE),
+    CAPTURE_VS_SETTLEMENT: (PROCESSOR,),
+    SALE_VS_SHIPMENT: (STORE,),
+    WEB_SALE_VS_LEDGER: (),
+    POS_TAKINGS_VS_LEDGER: (STORE,),
+    REFUND_VS_PROCESSOR_VS_LEDGER: (PROCESSOR, STORE),
+    PAYOUT_VS_BANK: (),
+}
+
 
 def pos_store_day_key(store_id: str, business_date: str) -> str:
     """The key of a POS store-day, as the ledger references it."""

@@ -6,6 +6,7 @@ names the file and the line of the offending key. Rules are data: nothing is eve
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -18,13 +19,23 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    create_model,
     model_validator,
 )
 
-from recon_assets.legs import CLASSES, DEFAULT_SLA_DAYS, LEGS_BY_CHECK
+from recon_assets.legs import (
+    CLASSES,
+    DEFAULT_SLA_DAYS,
+    LEGS_BY_CHECK,
+    PART_SOURCES,
+    SLA_OVERRIDES_BY,
+)
 from recon_assets.money import money_text
+from recon_assets.sources.catalog import SOURCES
 
 CheckName = Literal[tuple(LEGS_BY_CHECK)]  # type: ignore[valid-type]
+SOURCE_NAMES = tuple(s.name for s in SOURCES)
+SourceName = Literal[SOURCE_NAMES]  # type: ignore[valid-type]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 M = TypeVar("M", bound=BaseModel)
@@ -35,12 +46,113 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+Days = Annotated[int, Field(ge=0)]
+
+
+def _overrides_of(check: str) -> type[_Strict]:
+    """A leg's SLA per processor or store code: only what its starting records name
+    (legs.SLA_OVERRIDES_BY), so any other key is refused with its line."""
+    fields: Any = {
+        by: (dict[Text, Days], Field(default_factory=dict)) for by in SLA_OVERRIDES_BY[check]
+    }
+    return create_model(f"SlaOverrides_{check}", __base__=_Strict, **fields)
+
+
+SlaOverrides = create_model(
+    "SlaOverrides",
+    __base__=_Strict,
+    **{check: (_overrides_of(check) | None, None) for check in LEGS_BY_CHECK},  # type: ignore[call-overload]
+)
+
+
 class Timing(_Strict):
-    sla_days: dict[CheckName, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    sla_days: dict[CheckName, Days] = Field(default_factory=dict)
+    overrides: SlaOverrides = Field(default_factory=SlaOverrides)  # type: ignore[valid-type]
     lookback_days: Annotated[int, Field(ge=1)] = 35
 
     def sla(self, check: str) -> int:
         return self.sla_days.get(check, DEFAULT_SLA_DAYS[check])
+
+    def override_rows(self) -> list[tuple[str, str, int]]:
+        """(check, `processor:<code>` or `store:<code>`, days), as the leg inputs name them."""
+        given = {check: by for check, by in self.overrides if by is not None}
+        return [
+            (check, f"{dimension}:{code}", days)
+            for check, by in sorted(given.items())
+            for dimension, codes in by
+            for code, days in sorted(codes.items())
+        ]
+
+
+class SystemScope(_Strict):
+    """Whether the retailer has a source's system, and since when (`rules/scope.yaml`)."""
+
+    connected: bool = True
+    since: date | None = None
+    reason: Text | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SystemScope:
+        if not self.connected and self.since is not None:
+            raise ValueError("a system that is not connected has no since date")
+        if not self.connected and self.reason is None:
+            raise ValueError("say why the system is not connected (reason)")
+        return self
+
+
+class Scope(_Strict):
+    """Which systems are reconciled: every source is in scope unless listed otherwise."""
+
+    systems: dict[SourceName, SystemScope] = Field(default_factory=dict)
+
+    def reconciled_from(self, source: str) -> date:
+        """The first business date a source's records are reconciled (date.max: never)."""
+        system = self.systems.get(source, SystemScope())
+        if not system.connected:
+            return date.max
+        return system.since or date.min
+
+    def part_reconciled_from(self, check: str, part: str) -> date:
+        """A leg part is reconciled from the day each of its groups has a source in scope."""
+        return max(
+            min(self.reconciled_from(source) for source in group)
+            for group in PART_SOURCES[(check, part)]
+        )
+
+    def in_scope(self, source: str, night: date) -> bool:
+        return self.reconciled_from(source) <= night
+
+    def why_not(self, source: str) -> str:
+        system = self.systems[source]
+        return system.reason or f"connected from {system.since}"
+
+    def not_reconciled(self, night: date) -> tuple[ScopeGap, ...]:
+        """Per source not in scope on `night`, why, and the leg parts it stops: those with a
+        group of sources none of which is in scope, named once, under its first source."""
+        named: set[tuple[str, str]] = set()
+        gaps = []
+        for source in SOURCE_NAMES:
+            if self.in_scope(source, night):
+                continue
+            stopped = [
+                part
+                for part, groups in PART_SOURCES.items()
+                if part not in named
+                and any(
+                    source in group and not any(self.in_scope(s, night) for s in group)
+                    for group in groups
+                )
+            ]
+            named.update(stopped)
+            gaps.append(ScopeGap(source, self.why_not(source), tuple(stopped)))
+        return tuple(gaps)
+
+
+@dataclass(frozen=True)
+class ScopeGap:
+    source: str
+    why: str
+    parts: tuple[tuple[str, str], ...]  # (check, part) not reconciled because of it
 
 
 class Tolerance(_Strict):
@@ -215,12 +327,19 @@ class AcceptedPolicy(_Strict):
 
 
 ACCEPTED_POLICY_FILE = "accepted_policy.yaml"
+SCOPE_FILE = "scope.yaml"
 
 
 def load_accepted_policy(rules_dir: Path) -> AcceptedPolicy:
     """The backtest policy; its defaults when the rules folder has no policy file."""
     path = rules_dir / ACCEPTED_POLICY_FILE
     return load_yaml_model(path, AcceptedPolicy) if path.exists() else AcceptedPolicy()
+
+
+def load_scope(rules_dir: Path) -> Scope:
+    """The declared scope; every system in scope when the rules folder has no scope file."""
+    path = rules_dir / SCOPE_FILE
+    return load_yaml_model(path, Scope) if path.exists() else Scope()
 
 
 class Rules(_Strict):
@@ -233,6 +352,7 @@ class Rules(_Strict):
     accepted_files: dict[str, str]  # rule id -> file it came from
     policy: AcceptedPolicy
     next_steps: NextSteps
+    scope: Scope
 
 
 class RulesError(ValueError):
@@ -332,4 +452,5 @@ def load_rules(rules_dir: Path) -> Rules:
         accepted_files=files,
         policy=load_accepted_policy(rules_dir),
         next_steps=load_yaml_model(rules_dir / "next_steps.yaml", NextSteps),
+        scope=load_scope(rules_dir),
     )

@@ -37,7 +37,7 @@ KEPT_TABLES = {
 
 
 def leg_parts_frame(rules: Rules) -> pd.DataFrame:
-    """The leg catalogue with tonight's SLAs and tolerances, as the SQL joins it."""
+    """The leg catalogue with tonight's SLAs, tolerances and scope, as the SQL joins it."""
     rows = []
     for leg in LEGS:
         tolerance = rules.tolerances.of(leg.check)
@@ -49,6 +49,7 @@ def leg_parts_frame(rules: Rules) -> pd.DataFrame:
                     "sla_days": rules.timing.sla(leg.check),
                     "tolerance_minor": tolerance.absolute_minor,
                     "tolerance_bp": tolerance.relative_bp,
+                    "reconciled_from": rules.scope.part_reconciled_from(leg.check, part.part),
                 }
             )
     return pd.DataFrame(rows)
@@ -78,6 +79,12 @@ def run_matching(session: Session, rules: Rules, recon_date: date) -> dict[str, 
         "missing_order_key": f"{MISSING_ORDER_KEY}:%",
     }
     session.load("leg_parts", leg_parts_frame(rules))
+    session.load(
+        "sla_overrides",
+        pd.DataFrame(
+            rules.timing.override_rows(), columns=["check_name", "sla_code", "sla_days"]
+        ).astype({"check_name": "object", "sla_code": "object", "sla_days": "int64"}),
+    )
     session.load("chart_accounts", pd.DataFrame({"account": sorted(rules.accounts.chart)}))
     levels = rules.mappings.levels()
     session.load(

@@ -165,6 +165,7 @@ def report_night(
         failed_checks_in_run(context, night),
         first_night=calendar.first,
         next_steps=loaded.next_steps,
+        scope=loaded.scope,
     )
     facts = dataclasses.replace(facts, expiring_rules=expiring)
     narrator, unavailable = narrator_from_env()

@@ -9,7 +9,7 @@ from typing import Any
 
 from recon_assets.history import previous_night_reconciled
 from recon_assets.legs import CLASSES, GENUINE_ERROR, KNOWN_ACCEPTED, MAPPING
-from recon_assets.rules import NextSteps
+from recon_assets.rules import NextSteps, Scope, ScopeGap
 from recon_assets.sources.catalog import SOURCES
 from recon_assets.warehouse import Warehouse, plain_records, run_sql
 
@@ -70,14 +70,16 @@ class NightFacts:
     recon_date: str
     breaks: tuple[Break, ...]
     orders: tuple[OrdersTied, ...]
-    delivered: tuple[str, ...]  # sources that delivered a file for the night
-    missing: tuple[str, ...]  # sources that did not (or whose asset did not run)
+    delivered: tuple[str, ...]  # sources in scope that delivered a file for the night
+    missing: tuple[str, ...]  # sources in scope that did not (or whose asset did not run)
     resolved: int
     failed_checks: tuple[FailedCheck, ...] = ()
     expiring_rules: tuple[tuple[str, str], ...] = ()  # (rule id, expiry date), soonest first
     first_night: bool = False  # the retailer's first night: earlier counterparts are unseen
     history_complete: bool = True  # the night before was reconciled (or this is the first)
     chargebacks: tuple[Chargeback, ...] = ()
+    # Sources not in scope tonight (rules/scope.yaml), why, and the leg parts they stop.
+    not_reconciled: tuple[ScopeGap, ...] = ()
 
     @property
     def needs_a_person(self) -> tuple[Break, ...]:
@@ -140,6 +142,7 @@ def gather_facts(
     *,
     first_night: date | None = None,
     next_steps: NextSteps | None = None,
+    scope: Scope | None = None,
 ) -> NightFacts:
     """Reads classified_variances, matched_ledger, source_deliveries, break_resolutions,
     tonight's chargebacks and whether the night before was reconciled."""
@@ -185,12 +188,15 @@ def gather_facts(
         for r in orders_rows
     )
     delivered = {r["source"] for r in delivery_rows if r["delivered"]}
+    scope = scope or Scope()
+    # A source out of scope is not expected to deliver; one in scope that did not is missing.
+    in_scope = [s.name for s in SOURCES if scope.in_scope(s.name, recon_date)]
     return NightFacts(
         recon_date=recon_date.isoformat(),
         breaks=breaks,
         orders=orders,
-        delivered=tuple(s.name for s in SOURCES if s.name in delivered),
-        missing=tuple(s.name for s in SOURCES if s.name not in delivered),
+        delivered=tuple(s for s in in_scope if s in delivered),
+        missing=tuple(s for s in in_scope if s not in delivered),
         resolved=int(resolved["resolved"]),
         failed_checks=tuple(sorted(set(failed_checks), key=lambda c: (c.asset, c.check))),
         first_night=is_first,
@@ -205,4 +211,5 @@ def gather_facts(
             )
             for r in chargeback_rows
         ),
+        not_reconciled=scope.not_reconciled(recon_date),
     )

@@ -14,11 +14,12 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from recon_assets.legs import GENUINE_ERROR, KNOWN_ACCEPTED, MAPPING, TIMING
+from recon_assets.legs import GENUINE_ERROR, KNOWN_ACCEPTED, LEGS_BY_CHECK, MAPPING, TIMING
 from recon_assets.money import format_money
 from recon_assets.reconciliation.exceptions import chargeback_sentence, spreadsheet_safe
 from recon_assets.reporting.facts import Break, Chargeback, NightFacts
 from recon_assets.reporting.slack import MAX_BLOCKS, MAX_SECTION_CHARS, escape_mrkdwn
+from recon_assets.rules import ScopeGap
 
 # The systems behind the seven sources, as a finance reader names them.
 SYSTEM_LABELS = {
@@ -141,12 +142,36 @@ def chargeback_line(c: Chargeback) -> str:
     return shorten_keys(chargeback_sentence(dataclasses.asdict(c)), c.order_ref, c.psp_reference)
 
 
+def stopped_legs(gap: ScopeGap) -> str:
+    """`sale_vs_shipment`, or `refund_vs_processor_vs_ledger (ledger part)` when a system
+    stops only part of a leg."""
+    parts_of: dict[str, list[str]] = {}
+    for check, part in gap.parts:
+        parts_of.setdefault(check, []).append(part)
+    return ", ".join(
+        check
+        if len(parts) == len(LEGS_BY_CHECK[check].parts)
+        else f"{check} ({' and '.join(parts)} part)"
+        for check, parts in parts_of.items()
+    )
+
+
+def scope_text(facts: NightFacts) -> str:
+    """One line: the legs not reconciled tonight and why (rules/scope.yaml)."""
+    gaps = "; ".join(
+        f"{g.source}: {g.why}" + (f" ({stopped_legs(g)})" if g.parts else "")
+        for g in facts.not_reconciled
+    )
+    return f"Not reconciled (rules/scope.yaml): {gaps}."
+
+
 def clean_line(facts: NightFacts) -> str:
     counts = facts.by_class
     systems = ", ".join(SYSTEM_LABELS[s] for s in facts.delivered)
     extras = [
         *([first_night_text(facts)] if facts.first_night else []),
         *([chargebacks_text(facts)] if facts.chargebacks else []),
+        *([scope_text(facts)] if facts.not_reconciled else []),
     ]
     return (
         f"Reconciliation for {facts.recon_date} is clean: "
@@ -220,6 +245,8 @@ def build_narrative(facts: NightFacts) -> Narrative:
         )
     if facts.first_night:
         notices += (first_night_text(facts),)
+    if facts.not_reconciled:
+        notices += (scope_text(facts),)
     counts = facts.by_class
     new = facts.new_tonight
     summary = [

@@ -9,12 +9,17 @@ SELECT DISTINCT check_name, match_key AS key FROM leg_inputs WHERE business_date
 UNION DISTINCT
 SELECT check_name, key FROM prev_open;
 
+-- A leg part whose sources are not all in scope tonight (rules/scope.yaml) is not compared;
+-- each record's SLA override (rules/timing.yaml, per processor or store) is looked up once.
 CREATE OR REPLACE TEMPORARY TABLE keyed_inputs AS
-SELECT i.*, u.record_id IS NOT NULL AS unknown_code
+SELECT i.*, u.record_id IS NOT NULL AS unknown_code, o.sla_days AS sla_override
 FROM leg_inputs AS i
 JOIN evaluated_keys AS e ON e.check_name = i.check_name AND e.key = i.match_key
+JOIN leg_parts AS p
+  ON p.check_name = i.check_name AND p.part = i.part AND p.reconciled_from <= $recon_date
 LEFT JOIN unknown_codes AS u
-  ON u.check_name = i.check_name AND u.source = i.source AND u.record_id = i.record_id;
+  ON u.check_name = i.check_name AND u.source = i.source AND u.record_id = i.record_id
+LEFT JOIN sla_overrides AS o ON o.check_name = i.check_name AND o.sla_code = i.sla_code;
 
 -- Only tonight's part of it is needed from here on: memory follows the night, not the window.
 DROP TABLE leg_inputs;
@@ -27,14 +32,43 @@ SELECT check_name, part, side, match_key AS key,
        SUM(CASE WHEN unknown_code THEN 1 ELSE 0 END) AS unknown_codes,
        SUM(amount_minor) AS amount_minor,
        MIN(currency) AS currency,
+       MIN(business_date) AS first_date,
        MAX(business_date) AS last_date,
+       MAX(sla_override) AS sla_override,
        MIN(system) AS system
 FROM keyed_inputs
 GROUP BY check_name, part, side, match_key;
 
+-- A key with a record older than the day its leg part's systems were all in scope is not
+-- compared (a system that joins later is not flooded with its past): its records take part
+-- in nothing from here on, so every record left belongs to a fact (matched_ledger's status).
+CREATE OR REPLACE TEMPORARY TABLE keys_before_scope AS
+SELECT DISTINCT s.check_name, s.part, s.key
+FROM side_totals AS s
+JOIN leg_parts AS p ON p.check_name = s.check_name AND p.part = s.part
+WHERE s.first_date < p.reconciled_from;
+
+DELETE FROM side_totals
+WHERE EXISTS (
+  SELECT 1 FROM keys_before_scope AS k
+  WHERE k.check_name = side_totals.check_name AND k.part = side_totals.part
+    AND k.key = side_totals.key
+);
+
+DELETE FROM keyed_inputs
+WHERE EXISTS (
+  SELECT 1 FROM keys_before_scope AS k
+  WHERE k.check_name = keyed_inputs.check_name AND k.part = keyed_inputs.part
+    AND k.key = keyed_inputs.match_key
+);
+
+DROP TABLE keys_before_scope;
+
+-- The SLA is the leg's, or the longest override among the records that start the break.
 CREATE OR REPLACE TEMPORARY TABLE pair_sides AS
 WITH a AS (SELECT * FROM side_totals WHERE side = 'a'),
-     b AS (SELECT * FROM side_totals WHERE side = 'b')
+     b AS (SELECT * FROM side_totals WHERE side = 'b'),
+     paired AS (
 SELECT COALESCE(a.check_name, b.check_name) AS check_name,
        COALESCE(a.part, b.part) AS part,
        COALESCE(a.key, b.key) AS key,
@@ -43,9 +77,14 @@ SELECT COALESCE(a.check_name, b.check_name) AS check_name,
        b.quantity AS b_quantity, b.records AS b_records, b.unknown_records AS b_unknown,
        b.amount_minor AS b_amount, b.currency AS b_currency, b.last_date AS b_last_date,
        b.unknown_codes AS b_unknown_codes,
-       b.system AS b_system
+       b.system AS b_system,
+       CASE WHEN a.records IS NULL THEN b.sla_override ELSE a.sla_override END AS sla_override
 FROM a FULL OUTER JOIN b
-  ON a.check_name = b.check_name AND a.part = b.part AND a.key = b.key;
+  ON a.check_name = b.check_name AND a.part = b.part AND a.key = b.key
+)
+SELECT paired.*, COALESCE(paired.sla_override, p.sla_days) AS sla_days
+FROM paired
+JOIN leg_parts AS p ON p.check_name = paired.check_name AND p.part = paired.part;
 
 -- Each table is dropped once nothing reads it: the night's memory is the largest step's.
 DROP TABLE side_totals;
@@ -108,7 +147,7 @@ WITH merged AS (
          b.b_quantity, b.b_records, b.b_unknown, b.b_amount, b.b_currency, b.b_last_date,
          b.b_system,
          COALESCE(a.a_unknown_codes, 0) + COALESCE(b.b_unknown_codes, 0) AS unknown_codes,
-         kp.b_key AS mapped_key, kp.level AS mapped_level
+         kp.b_key AS mapped_key, kp.level AS mapped_level, a.sla_days
   FROM key_pairs AS kp
   JOIN pair_sides AS a ON a.check_name = kp.check_name AND a.part = kp.part AND a.key = kp.a_key
   JOIN pair_sides AS b ON b.check_name = kp.check_name AND b.part = kp.part AND b.key = kp.b_key
@@ -117,7 +156,7 @@ WITH merged AS (
          s.a_quantity, s.a_records, s.a_amount, s.a_currency, s.a_last_date,
          s.b_quantity, s.b_records, s.b_unknown, s.b_amount, s.b_currency, s.b_last_date,
          s.b_system, COALESCE(s.a_unknown_codes, 0) + COALESCE(s.b_unknown_codes, 0),
-         CAST(NULL AS VARCHAR), CAST(NULL AS INTEGER)
+         CAST(NULL AS VARCHAR), CAST(NULL AS INTEGER), s.sla_days
   FROM pair_sides AS s
   -- Not a key of a pair above; one equi-join per side of the pair (an IN over both columns
   -- would compare every key with every pair).
@@ -130,7 +169,7 @@ WITH merged AS (
     WHERE kp.check_name = s.check_name AND kp.part = s.part AND kp.b_key = s.key
   )
 ), kinds AS (
-  SELECT m.*, p.sla_days, p.missing_kind, p.orphan_kind,
+  SELECT m.*, p.missing_kind, p.orphan_kind,
          CASE
            WHEN m.mapped_key IS NOT NULL THEN 'key_mapping'
            WHEN COALESCE(m.b_unknown, 0) > 0 THEN 'unknown_account'
