@@ -77,10 +77,16 @@ def store(template: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> S
 
 
 def stored_nights(store: Store) -> dict[str, object]:
-    """Every table's rows of the stored nights (all rows of a table with no date column),
-    sorted, and the nights' report files: what must not change."""
+    """Every stored table's rows of the stored nights (all rows of a table with no date
+    column), sorted, and the nights' report files: what must not change. A failed run's
+    staging (its own schema, dropped by the next run) is nothing anybody reads."""
     with duckdb.connect(str(store.home / "recon.duckdb"), read_only=True) as con:
-        tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+        tables = [
+            t
+            for (t,) in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
+            ).fetchall()
+        ]
         dump: dict[str, object] = {}
         for table in sorted(tables):
             info = con.execute(f"SELECT name FROM pragma_table_info('{table}')").fetchall()
@@ -102,11 +108,16 @@ def _oms(store: Store) -> Path:
 
 def _second_line_cell(store: Store, column: str, value: bytes) -> None:
     """Night three's OMS file with `value` in `column` of its first data row."""
-    path = _oms(store)
-    header, first, *rest = path.read_bytes().split(b"\n")
-    cells = first.split(b",")
+    _set_cell(_oms(store), column, value)
+
+
+def _set_cell(path: Path, column: str, value: bytes, row: int = 1) -> None:
+    """`value` in `column` of the file's `row`th data row (line row + 1 of a plain file)."""
+    header, *rows = path.read_bytes().split(b"\n")
+    cells = rows[row - 1].split(b",")
     cells[header.decode().split(",").index(column)] = value
-    path.write_bytes(b"\n".join([header, b",".join(cells), *rest]))
+    rows[row - 1] = b",".join(cells)
+    path.write_bytes(b"\n".join([header, *rows]))
 
 
 def _rename_column(store: Store, old: bytes, new: bytes) -> None:
@@ -198,6 +209,19 @@ MISTAKES: list[Mistake] = [
         lambda s, m: _second_line_cell(s, "amount_minor", "١٢٣".encode()),
         RUN_N3,
         _rejected("line 2, column amount_minor: '١٢٣' is not an integer number of minor units"),
+        2,
+    ),
+    (
+        # The ledger step succeeds, the storefront step fails: nothing of the re-run is kept.
+        "a-failed-rerun-with-a-changed-ledger-and-a-corrupt-storefront-cell",
+        lambda s, m: (
+            _set_cell(s.landing / "ledger_entries" / f"{N2}.csv", "credit_minor", b"1"),
+            _set_cell(s.landing / "storefront_orders" / f"{N2}.csv", "amount_minor", b"3380O"),
+        ),
+        ("run", "--date", N2),
+        f"{N2} not reconciled: {{landing}}/storefront_orders/{N2}.csv: 1 problem(s)\n  - "
+        f"storefront_orders/{N2}.csv, line 2, column amount_minor: '3380O' is not an integer "
+        "number of minor units",
         2,
     ),
     (

@@ -19,6 +19,7 @@ from recon_assets.sources.landing import (
     schema_problems,
 )
 from recon_assets.sources.schemas import TEXT
+from recon_assets.staging import for_run, publish_if_last
 from recon_assets.warehouse import Warehouse
 
 # Check names.
@@ -114,7 +115,12 @@ def build_source_asset(
         landing: LandingSource,
         warehouse: dg.ResourceParam[Warehouse],
     ):
-        yield from each_night(context, lambda night: load_night(context, landing, warehouse, night))
+        staged = for_run(warehouse, context)
+        yield from each_night(
+            context,
+            lambda night: load_night(context, landing, staged, night),
+            finish=lambda results: publish_if_last(staged, context, results),
+        )
 
     def load_night(
         context: dg.AssetExecutionContext,
