@@ -38,6 +38,7 @@ class _Strict(BaseModel):
 class Timing(_Strict):
     sla_days: dict[CheckName, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
     lookback_days: Annotated[int, Field(ge=1)] = 35
+    evidence_records: Annotated[int, Field(ge=1)] = 50
 
     def sla(self, check: str) -> int:
         return self.sla_days.get(check, DEFAULT_SLA_DAYS[check])

@@ -245,15 +245,17 @@ def match_night(
     )
 
 
-def night_evidence(session: Session, recon_date: date) -> pd.DataFrame:
-    """The evidence JSON of each of tonight's open (check_name, key), built in SQL."""
+def night_evidence(session: Session, recon_date: date, limit: int) -> pd.DataFrame:
+    """The evidence JSON of each of tonight's open (check_name, key), built in SQL: its first
+    `limit` records and the count of the rest."""
     earliest = session.query(
         "SELECT MIN(business_date) AS d FROM fact_records WHERE recon_date = $d", {"d": recon_date}
     )["d"].iloc[0]
     if pd.isna(earliest):
         return pd.DataFrame(columns=["check_name", "key", "evidence"])
     (query,) = statements("reconciliation/evidence")
-    return session.query(query, {"recon_date": recon_date, "earliest": earliest})
+    params = {"recon_date": recon_date, "earliest": earliest, "evidence_records": limit}
+    return session.query(query, params)
 
 
 def record_history(session: Session, run_id: str, recon_date: date) -> None:
@@ -286,7 +288,11 @@ def classify_and_store(session: Session, rules: Rules, recon_date: date) -> pd.D
         {"prev": date.min if pd.isna(prev) else pd.Timestamp(prev).date()},
     )
     breaks, resolutions = classify_night(
-        facts, night_evidence(session, recon_date), previous, rules, recon_date
+        facts,
+        night_evidence(session, recon_date, rules.timing.evidence_records),
+        previous,
+        rules,
+        recon_date,
     )
     partition = {"recon_date": recon_date}
     session.replace_partition("classified_variances", partition, breaks)
