@@ -121,11 +121,16 @@ class RunStaging:
     def __init__(self, warehouse: DuckDBWarehouse, run_id: str):
         self.warehouse, self.run_id = warehouse, run_id
         self.schema = staging_schema(run_id)
+        # Looked up once per step: the file's name and tables do not change during a run.
+        self._layout: tuple[str, list[NightTable]] | None = None
+        self._staging_exists = False
 
     @contextmanager
     def _plain(self) -> Iterator[tuple[DuckDBSession, str, list[NightTable]]]:
         with self.warehouse.session() as session:
-            yield session, _catalog(session), night_tables(session)
+            if self._layout is None:
+                self._layout = (_catalog(session), night_tables(session))
+            yield session, *self._layout
 
     def _stages(self, session: DuckDBSession) -> list[str]:
         (query,) = statements("staging/stages")
@@ -134,8 +139,9 @@ class RunStaging:
     @contextmanager
     def session(self) -> Iterator[StagedSession]:
         with self._plain() as (session, catalog, tables):
-            if self.schema not in self._stages(session):
+            if not self._staging_exists and self.schema not in self._stages(session):
                 self._prepare(session, catalog, tables)
+            self._staging_exists = True
             session.execute(f"SET search_path = '{catalog}.{self.schema},{catalog}.main'")
             yield StagedSession(session.con, catalog, self.schema, {t.name: t for t in tables})
 
@@ -167,13 +173,14 @@ class RunStaging:
                     for statement in table.sql("publish", catalog, self.schema):
                         session.execute(statement)
                 session.execute(f"DROP SCHEMA {catalog}.{quoted_identifier(self.schema)} CASCADE")
+            self._staging_exists = False
 
 
 def for_run(warehouse: Warehouse, context: dg.AssetExecutionContext) -> Warehouse:
     """The warehouse as this run's writing steps use it.
 
     On BigQuery each step still commits its own partitions (README: what differs)."""
-    if isinstance(warehouse, DuckDBWarehouse):
+    if isinstance(warehouse, DuckDBWarehouse) and warehouse.stages_runs:
         return RunStaging(warehouse, context.run_id)
     return warehouse
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import duckdb
 import pandas as pd
@@ -98,7 +98,7 @@ class PartitionWrites:
         raise NotImplementedError
 
     def write_target(self, table: str) -> str:
-        return quoted_identifier(table)
+        return quoted_identifier(table, quote="")
 
     def replacing(self, table: str, where: Mapping[str, Any]) -> None:
         """Stored partitions are replaced in place: nothing to note."""
@@ -107,7 +107,7 @@ class PartitionWrites:
         self, table: str, where: Mapping[str, Any], query: str, params: Mapping[str, Any]
     ) -> None:
         """Delete the rows matching `where`, insert the rows of `query` (by column name)."""
-        condition = " AND ".join(f"{quoted_identifier(c)} = ${c}" for c in where)
+        condition = " AND ".join(f"{quoted_identifier(c, quote='')} = ${c}" for c in where)
         target = self.write_target(table)
         self.replacing(table, where)
         self.execute(f"DELETE FROM {target} WHERE {condition}", dict(where))
@@ -165,6 +165,8 @@ class DuckDBWarehouse(DuckDBResource):
     """One DuckDB file (`$RECON_HOME/recon.duckdb`) holding every partition of every asset."""
 
     dialect: str = "duckdb"
+    # A run stages its nights and publishes them at once (recon_assets/staging.py).
+    stages_runs: ClassVar[bool] = True
 
     @contextmanager
     def session(self) -> Iterator[DuckDBSession]:
