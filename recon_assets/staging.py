@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import dagster as dg
-import pandas as pd
 
 from recon_assets.sources.catalog import SOURCES
 from recon_assets.sql import statements
@@ -155,13 +154,9 @@ class RunStaging:
                 for statement in table.sql("prepare", catalog, self.schema):
                     session.execute(statement)
 
-    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
-        with self.session() as session:
-            return session.query(sql, params)
-
-    def replace_partition(self, table: str, where: Mapping[str, Any], frame: pd.DataFrame) -> None:
-        with self.session() as session, session.transaction():
-            session.replace_partition(table, where, frame)
+    # A query and a partition replaced in a session of their own, as the warehouse does them.
+    query = DuckDBWarehouse.query
+    replace_partition = DuckDBWarehouse.replace_partition
 
     def publish(self) -> None:
         """Every night the run staged, into the stored tables in one transaction."""
