@@ -47,12 +47,16 @@ def _target(context: dg.AssetExecutionContext, night: str):
 
 
 def each_night(
-    context: dg.AssetExecutionContext, per_night: Callable[[str], dg.MaterializeResult]
+    context: dg.AssetExecutionContext,
+    per_night: Callable[[str], dg.MaterializeResult],
+    finish: Callable[[list[dg.MaterializeResult]], None] = lambda results: None,
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckEvaluation | dg.Output]:
     """Runs `per_night` for every night of the run in date order; its metadata and check
     results are recorded against that night (Dagster would scope check results of a range
-    run to no partition at all)."""
+    run to no partition at all). `finish` runs once every night is done, before anything
+    is recorded (a run's last writing step publishes its nights there)."""
     results = [(night, per_night(night)) for night in context.partition_keys]
+    finish([result for _, result in results])
     for night, result in results:
         context.add_asset_metadata(dict(result.metadata or {}), partition_key=night)
     # The materializations first, so each check result links to its night's.

@@ -69,6 +69,7 @@ class Timing(_Strict):
     sla_days: dict[CheckName, Days] = Field(default_factory=dict)
     overrides: SlaOverrides = Field(default_factory=SlaOverrides)  # type: ignore[valid-type]
     lookback_days: Annotated[int, Field(ge=1)] = 35
+    evidence_records: Annotated[int, Field(ge=1)] = 50
 
     def sla(self, check: str) -> int:
         return self.sla_days.get(check, DEFAULT_SLA_DAYS[check])

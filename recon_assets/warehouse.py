@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import duckdb
 import pandas as pd
@@ -65,6 +65,12 @@ class Session(Protocol):
         self, table: str, where: Mapping[str, Any], frame: pd.DataFrame
     ) -> None: ...
 
+    def replace_partition_from(
+        self, table: str, where: Mapping[str, Any], query: str, params: Mapping[str, Any]
+    ) -> None: ...
+
+    def append_from(self, table: str, query: str, params: Mapping[str, Any]) -> None: ...
+
     def transaction(self) -> AbstractContextManager[None]: ...
 
 
@@ -82,7 +88,36 @@ class Warehouse(Protocol):
     ) -> None: ...
 
 
-class DuckDBSession:
+class PartitionWrites:
+    """The writes every session makes alike, in DuckDB SQL (a BigQuery session transpiles it).
+
+    A run's staged session (recon_assets/staging.py) writes elsewhere and notes what it
+    replaced, through `write_target` and `replacing`."""
+
+    def execute(self, statement: str, params: Mapping[str, Any] | None = None) -> None:
+        raise NotImplementedError
+
+    def write_target(self, table: str) -> str:
+        return quoted_identifier(table, quote="")
+
+    def replacing(self, table: str, where: Mapping[str, Any]) -> None:
+        """Stored partitions are replaced in place: nothing to note."""
+
+    def replace_partition_from(
+        self, table: str, where: Mapping[str, Any], query: str, params: Mapping[str, Any]
+    ) -> None:
+        """Delete the rows matching `where`, insert the rows of `query` (by column name)."""
+        condition = " AND ".join(f"{quoted_identifier(c, quote='')} = ${c}" for c in where)
+        target = self.write_target(table)
+        self.replacing(table, where)
+        self.execute(f"DELETE FROM {target} WHERE {condition}", dict(where))
+        self.execute(f"INSERT INTO {target} BY NAME {query}", params)
+
+    def append_from(self, table: str, query: str, params: Mapping[str, Any]) -> None:
+        self.execute(f"INSERT INTO {self.write_target(table)} BY NAME {query}", params)
+
+
+class DuckDBSession(PartitionWrites):
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self.con = con
 
@@ -109,12 +144,9 @@ class DuckDBSession:
             self.con.unregister("_incoming")
 
     def replace_partition(self, table: str, where: Mapping[str, Any], frame: pd.DataFrame) -> None:
-        condition = " AND ".join(f"{quoted_identifier(c)} = ${c}" for c in where)
-        target = quoted_identifier(table)
         self.con.register("_incoming", frame.assign(**where))
         try:
-            self.con.execute(f"DELETE FROM {target} WHERE {condition}", dict(where))
-            self.con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _incoming")
+            self.replace_partition_from(table, where, "SELECT * FROM _incoming", {})
         finally:
             self.con.unregister("_incoming")
 
@@ -133,6 +165,8 @@ class DuckDBWarehouse(DuckDBResource):
     """One DuckDB file (`$RECON_HOME/recon.duckdb`) holding every partition of every asset."""
 
     dialect: str = "duckdb"
+    # A run stages its nights and publishes them at once (recon_assets/staging.py).
+    stages_runs: ClassVar[bool] = True
 
     @contextmanager
     def session(self) -> Iterator[DuckDBSession]:

@@ -33,7 +33,7 @@ from recon_assets.redact import redact, redact_error
 from recon_assets.settings import Settings
 from recon_assets.sources.catalog import SOURCES
 from recon_assets.sql import SOURCE_DIALECT, load_sql, sql_files
-from recon_assets.warehouse import quoted_identifier
+from recon_assets.warehouse import PartitionWrites, quoted_identifier
 
 DIALECT = "bigquery"
 # The partition column of a table is the first of these it has: a reconciliation table is
@@ -281,7 +281,7 @@ def conform(frame: pd.DataFrame, schema: Mapping[str, str]) -> pd.DataFrame:
 # --- The session and the warehouse ----------------------------------------------------------
 
 
-class BigQuerySession:
+class BigQuerySession(PartitionWrites):
     """One BigQuery session: temporary tables and a transaction live as long as it does.
 
     The first job creates the session; every later job joins it by its session id.

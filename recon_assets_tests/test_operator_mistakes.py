@@ -77,10 +77,16 @@ def store(template: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> S
 
 
 def stored_nights(store: Store) -> dict[str, object]:
-    """Every table's rows of the stored nights (all rows of a table with no date column),
-    sorted, and the nights' report files: what must not change."""
+    """Every stored table's rows of the stored nights (all rows of a table with no date
+    column), sorted, and the nights' report files: what must not change. A failed run's
+    staging (its own schema, dropped by the next run) is nothing anybody reads."""
     with duckdb.connect(str(store.home / "recon.duckdb"), read_only=True) as con:
-        tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+        tables = [
+            t
+            for (t,) in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
+            ).fetchall()
+        ]
         dump: dict[str, object] = {}
         for table in sorted(tables):
             info = con.execute(f"SELECT name FROM pragma_table_info('{table}')").fetchall()
@@ -102,11 +108,39 @@ def _oms(store: Store) -> Path:
 
 def _second_line_cell(store: Store, column: str, value: bytes) -> None:
     """Night three's OMS file with `value` in `column` of its first data row."""
-    path = _oms(store)
-    header, first, *rest = path.read_bytes().split(b"\n")
-    cells = first.split(b",")
+    _set_cell(_oms(store), column, value)
+
+
+def _set_cell(path: Path, column: str, value: bytes, row: int = 1) -> None:
+    """`value` in `column` of the file's `row`th data row (line row + 1 of a plain file)."""
+    header, *rows = path.read_bytes().split(b"\n")
+    cells = rows[row - 1].split(b",")
     cells[header.decode().split(",").index(column)] = value
-    path.write_bytes(b"\n".join([header, b",".join(cells), *rest]))
+    rows[row - 1] = b",".join(cells)
+    path.write_bytes(b"\n".join([header, *rows]))
+
+
+def _drop_last_field(store: Store) -> None:
+    """Night three's first OMS row one field short."""
+    header, first, *rest = _oms(store).read_bytes().split(b"\n")
+    _oms(store).write_bytes(b"\n".join([header, first.rpartition(b",")[0], *rest]))
+
+
+def _two_huge_refunds(store: Store) -> None:
+    """Two storefront refunds of one order, each within int64, summing past it."""
+    path = store.landing / "storefront_orders" / f"{N3}.csv"
+    header, first, *rest = path.read_bytes().decode().split("\n")
+    order = dict(zip(header.split(","), first.split(","), strict=True))
+    refunds = [
+        ",".join(
+            {**order, "event_id": f"R{i}", "event_type": "refund", "amount_minor": str(2**63 - 1)}[
+                c
+            ]
+            for c in header.split(",")
+        )
+        for i in (1, 2)
+    ]
+    path.write_bytes("\n".join([header, first, *refunds, *rest]).encode())
 
 
 def _rename_column(store: Store, old: bytes, new: bytes) -> None:
@@ -198,6 +232,100 @@ MISTAKES: list[Mistake] = [
         lambda s, m: _second_line_cell(s, "amount_minor", "١٢٣".encode()),
         RUN_N3,
         _rejected("line 2, column amount_minor: '١٢٣' is not an integer number of minor units"),
+        2,
+    ),
+    (
+        # The ledger step succeeds, the storefront step fails: nothing of the re-run is kept.
+        "a-failed-rerun-with-a-changed-ledger-and-a-corrupt-storefront-cell",
+        lambda s, m: (
+            _set_cell(s.landing / "ledger_entries" / f"{N2}.csv", "credit_minor", b"1"),
+            _set_cell(s.landing / "storefront_orders" / f"{N2}.csv", "amount_minor", b"3380O"),
+        ),
+        ("run", "--date", N2),
+        f"{N2} not reconciled: {{landing}}/storefront_orders/{N2}.csv: 1 problem(s)\n  - "
+        f"storefront_orders/{N2}.csv, line 2, column amount_minor: '3380O' is not an integer "
+        "number of minor units",
+        2,
+    ),
+    (
+        "a-nul-byte-in-a-key",
+        lambda s, m: _second_line_cell(s, "order_id", b"800\x0040"),
+        RUN_N3,
+        _rejected(
+            "line 2, column order_id: '800\\x0040' holds a control, bidi or zero-width character"
+        ),
+        2,
+    ),
+    (
+        "a-right-to-left-override-in-a-key",
+        lambda s, m: _second_line_cell(s, "order_id", "800\u202e40".encode()),
+        RUN_N3,
+        _rejected(
+            "line 2, column order_id: '800\\u202e40' holds a control, bidi or zero-width character"
+        ),
+        2,
+    ),
+    (
+        "full-width-digits",
+        lambda s, m: _second_line_cell(s, "amount_minor", "１２３".encode()),
+        RUN_N3,
+        _rejected("line 2, column amount_minor: '１２３' is not an integer number of minor units"),
+        2,
+    ),
+    (
+        "the-no-currency-code",
+        lambda s, m: _second_line_cell(s, "currency", b"XXX"),
+        RUN_N3,
+        _rejected("line 2, column currency: 'XXX' is not an active ISO-4217 currency code"),
+        2,
+    ),
+    (
+        "a-withdrawn-currency",
+        lambda s, m: _second_line_cell(s, "currency", b"DEM"),
+        RUN_N3,
+        _rejected("line 2, column currency: 'DEM' is not an active ISO-4217 currency code"),
+        2,
+    ),
+    (
+        "a-row-one-field-short",
+        lambda s, m: _drop_last_field(s),
+        RUN_N3,
+        _rejected("line 2: has fewer fields than the header"),
+        2,
+    ),
+    (
+        "invalid-utf-8-bytes",
+        lambda s, m: _second_line_cell(s, "channel", b"w\xff\xfeb"),
+        RUN_N3,
+        _rejected("line 2: is not UTF-8 text: save the file as UTF-8"),
+        2,
+    ),
+    (
+        # A quoted newline in the first row: the malformed row after it is on line 4, not 3.
+        "a-quoted-newline-before-a-bad-amount",
+        lambda s, m: (
+            _set_cell(_oms(s), "amount_minor", b"12,5", row=2),
+            _second_line_cell(s, "created_ts", b'"2026-10-03\n10:00"'),
+        ),
+        RUN_N3,
+        _rejected("line 4: has more fields than the header"),
+        2,
+    ),
+    (
+        "two-refunds-summing-past-int64",
+        lambda s, m: _two_huge_refunds(s),
+        RUN_N3,
+        f"{N3} not reconciled: {{landing}}/storefront_orders/{N3}.csv: 1 problem(s)\n  - "
+        f"storefront_orders/{N3}.csv, column amount_minor: adds up beyond the 64-bit integer "
+        "range in GBP",
+        2,
+    ),
+    (
+        "a-date-before-the-first-night",
+        lambda s, m: None,
+        ("run", "--date", "2026-09-30"),
+        "2026-09-30 is not a night this store can reconcile: the nights are 2026-10-01 "
+        "(RECON_START_DATE) to {last} (the last complete day in RECON_TIMEZONE)",
         2,
     ),
     (

@@ -7,7 +7,6 @@ own file under `rules/accepted/` for review; nothing in it is ever evaluated as 
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import re
 import subprocess
@@ -21,7 +20,7 @@ import yaml
 from recon_assets.audit.store import AuditError
 from recon_assets.legs import KNOWN_ACCEPTED
 from recon_assets.money import money_text
-from recon_assets.reconciliation.classify import rule_matches
+from recon_assets.reconciliation.classify import evidence_records, rule_matches
 from recon_assets.rules import (
     ACCEPTED_POLICY_FILE,
     AcceptedPolicy,
@@ -116,7 +115,7 @@ def proposed_rule(
     rule_author: str,
 ) -> AcceptedRule:
     """`break` pins this one break; `pattern` is every break like it, up to its amount."""
-    records = json.loads(brk["evidence"])
+    records = evidence_records(brk["evidence"])
     common = {
         "reason": reason,
         "owner": owner or brk["owner"],
@@ -239,7 +238,7 @@ def accept_break(
     refuse_over_cap(rule, brk, load_accepted_policy(rules_dir))
     night = date.fromisoformat(brk["recon_date"])
     if not rule_matches(
-        rule.model_copy(update={"expires": None}), brk, json.loads(brk["evidence"]), night
+        rule.model_copy(update={"expires": None}), brk, evidence_records(brk["evidence"]), night
     ):
         raise AuditError(f"the proposed rule {rule.id} would not match {break_id} itself")
     text = rule_yaml(rule, brk, scope)

@@ -7,7 +7,6 @@ refused when it would hide too many genuine errors or any break above its amount
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,7 +19,7 @@ import pandas as pd
 from recon_assets.audit.store import AuditError
 from recon_assets.legs import GENUINE_ERROR, KNOWN_ACCEPTED
 from recon_assets.money import format_money
-from recon_assets.reconciliation.classify import pick_breaks, rule_matches
+from recon_assets.reconciliation.classify import evidence_records, pick_breaks, rule_matches
 from recon_assets.rules import AcceptedFile, AcceptedPolicy, AcceptedRule, load_yaml_model
 from recon_assets.warehouse import Session, plain_records, run_sql
 
@@ -107,7 +106,7 @@ def backtest(
         genuine_hits: set[str] = set()
         for i, row in enumerate(rows):
             if rule.record and i not in parsed:
-                parsed[i] = json.loads(evidence[i])
+                parsed[i] = evidence_records(evidence[i])
             night = date.fromisoformat(row["recon_date"])
             if not rule_matches(rule, row, parsed.get(i, []), night):
                 continue

@@ -26,6 +26,7 @@ from recon_assets.rules import Rules, load_rules
 from recon_assets.settings import Settings
 from recon_assets.sources.catalog import SOURCES
 from recon_assets.sql import statements
+from recon_assets.staging import for_run, publish_if_last
 from recon_assets.warehouse import Session, Warehouse
 
 RECONCILIATION_GROUP = "reconciliation"
@@ -138,16 +139,17 @@ def build_matched_ledger(
     ):
         """Every order, store-day and payout touched tonight, with each system side by side."""
         matched: set[date] = set()
+        staged = for_run(warehouse, context)
 
         def night(key: str) -> dg.MaterializeResult:
-            result = match_night(
-                context, warehouse, rules, calendar, date.fromisoformat(key), matched
-            )
+            result = match_night(context, staged, rules, calendar, date.fromisoformat(key), matched)
             if all(c.passed for c in result.check_results if c.check_name == HISTORY_IS_COMPLETE):
                 matched.add(date.fromisoformat(key))
             return result
 
-        yield from each_night(context, night)
+        yield from each_night(
+            context, night, finish=lambda results: publish_if_last(staged, context, results)
+        )
 
     return matched_ledger
 
@@ -243,27 +245,29 @@ def match_night(
     )
 
 
-def night_evidence(session: Session, recon_date: date) -> pd.DataFrame:
-    """The evidence JSON of each of tonight's open (check_name, key), built in SQL."""
+def night_evidence(session: Session, recon_date: date, limit: int) -> pd.DataFrame:
+    """The evidence JSON of each of tonight's open (check_name, key), built in SQL: its first
+    `limit` records and the count of the rest."""
     earliest = session.query(
         "SELECT MIN(business_date) AS d FROM fact_records WHERE recon_date = $d", {"d": recon_date}
     )["d"].iloc[0]
     if pd.isna(earliest):
         return pd.DataFrame(columns=["check_name", "key", "evidence"])
     (query,) = statements("reconciliation/evidence")
-    return session.query(query, {"recon_date": recon_date, "earliest": earliest})
+    params = {"recon_date": recon_date, "earliest": earliest, "evidence_records": limit}
+    return session.query(query, params)
 
 
 def record_history(session: Session, run_id: str, recon_date: date) -> None:
     """Append this run's breaks to the audit history (the only place a run id is kept)."""
-    session.execute(
-        "INSERT INTO classification_runs "
+    session.append_from(
+        "classification_runs",
         "SELECT $d AS recon_date, $run_id AS run_id, now() AS recorded_at, COUNT(*) AS breaks "
         "FROM classified_variances WHERE recon_date = $d",
         {"run_id": run_id, "d": recon_date},
     )
-    session.execute(
-        "INSERT INTO classified_variances_history BY NAME "
+    session.append_from(
+        "classified_variances_history",
         "SELECT $run_id AS run_id, now() AS recorded_at, * FROM classified_variances "
         "WHERE recon_date = $d",
         {"run_id": run_id, "d": recon_date},
@@ -284,7 +288,11 @@ def classify_and_store(session: Session, rules: Rules, recon_date: date) -> pd.D
         {"prev": date.min if pd.isna(prev) else pd.Timestamp(prev).date()},
     )
     breaks, resolutions = classify_night(
-        facts, night_evidence(session, recon_date), previous, rules, recon_date
+        facts,
+        night_evidence(session, recon_date, rules.timing.evidence_records),
+        previous,
+        rules,
+        recon_date,
     )
     partition = {"recon_date": recon_date}
     session.replace_partition("classified_variances", partition, breaks)
@@ -335,9 +343,11 @@ def build_classified_variances(
         rules: RulesResource,
     ):
         """Every open break of the night: its class, suggested owner, age, money and evidence."""
+        staged = for_run(warehouse, context)
         yield from each_night(
             context,
-            lambda key: classify_night_of(context, warehouse, rules, date.fromisoformat(key)),
+            lambda key: classify_night_of(context, staged, rules, date.fromisoformat(key)),
+            finish=lambda results: publish_if_last(staged, context, results),
         )
 
     return classified_variances

@@ -202,6 +202,12 @@ def nearest_candidates(breaks: pd.DataFrame) -> dict[tuple[str, str], tuple[str,
     return out
 
 
+def evidence_records(evidence: str) -> list[dict[str, Any]]:
+    """The source records of a break's evidence JSON, without the count of the records left
+    out past the cap (sql/reconciliation/evidence.sql)."""
+    return [entry for entry in json.loads(evidence) if "record_id" in entry]
+
+
 def unknown_codes(records: list[dict[str, Any]], rules: Rules) -> tuple[str, ...]:
     """The codes in a break's records that the rules do not know, as `account 4001`."""
     allowed = {
@@ -243,7 +249,7 @@ def classify_night(
         fact = {k: plain(v) for k, v in fact.items()}
         check, key = fact["check_name"], fact["key"]
         text = fact["evidence"] or "[]"
-        records = json.loads(text) if by_record or fact["kind"] in UNKNOWN_CODE_KINDS else []
+        records = evidence_records(text) if by_record or fact["kind"] in UNKNOWN_CODE_KINDS else []
         unknown = unknown_codes(records, rules)
         broken = parts[(check, key)]
         currency = fact_currency(fact)

@@ -117,9 +117,9 @@ def run_matching(session: Session, rules: Rules, recon_date: date) -> dict[str, 
         for statement in statements(step):
             session.execute(statement, params)
     for temporary, kept in KEPT_TABLES.items():
-        session.execute(f"DELETE FROM {kept} WHERE recon_date = $recon_date", params)
-        session.execute(
-            f"INSERT INTO {kept} BY NAME "
+        session.replace_partition_from(
+            kept,
+            {"recon_date": recon_date},
             f"SELECT CAST($recon_date AS DATE) AS recon_date, * FROM {temporary}",
             params,
         )

@@ -14,7 +14,7 @@ from recon_assets.partitions import SINGLE_RUN, each_night
 from recon_assets.reconciliation.assets import RulesResource
 from recon_assets.redact import redact_error
 from recon_assets.reporting.facts import FailedCheck, NightFacts, gather_facts
-from recon_assets.reporting.narrative import build_narrative, render
+from recon_assets.reporting.narrative import RenderedReport, build_narrative, render
 from recon_assets.reporting.narrator import narrate, narrator_from_env
 from recon_assets.reporting.slack import (
     PartlyPosted,
@@ -34,6 +34,7 @@ from recon_assets.reporting.store import (
 )
 from recon_assets.rules import Rules
 from recon_assets.sources.assets import DELIVERED
+from recon_assets.staging import for_run, publish_if_last
 from recon_assets.tags import BACKFILL_TAG, DAGSTER_BACKFILL_TAG, REPOST_TAG
 from recon_assets.warehouse import Warehouse
 
@@ -139,9 +140,21 @@ def build_exception_report(
         calendar: NightCalendar,
     ):
         """The night in plain language: clean in one line, or the breaks that need a person."""
+        staged = for_run(warehouse, context)
+        reports: list[RenderedReport] = []
+
+        def publish(results: list[dg.MaterializeResult]) -> None:
+            publish_if_last(staged, context, results)
+            # Files are not transactional: written once the nights they describe are stored.
+            for report in reports:
+                report_files.write(report)
+
         yield from each_night(
             context,
-            lambda night: report_night(context, warehouse, report_files, rules, calendar, night),
+            lambda night: report_night(
+                context, staged, reports, rules, calendar, night, report_files
+            ),
+            finish=publish,
         )
 
     return exception_report
@@ -150,12 +163,13 @@ def build_exception_report(
 def report_night(
     context: dg.AssetExecutionContext,
     warehouse: Warehouse,
-    report_files: ReportFiles,
+    reports: list[RenderedReport],
     rules: RulesResource,
     calendar: NightCalendar,
     night: str,
+    report_files: ReportFiles,
 ) -> dg.MaterializeResult:
-    """Builds, keeps and files one night's report."""
+    """Builds and keeps one night's report (added to `reports`, filed once published)."""
     recon_date = date.fromisoformat(night)
     loaded = rules.load()
     expiring = tuple((r.id, str(r.expires)) for r in rules_expiring(loaded, recon_date, days=7))
@@ -174,7 +188,8 @@ def report_night(
     if narration.fallback:
         context.log.warning(f"narrator not used: {narration.fallback}")
     report = render(facts, narrative)
-    path = report_files.write(report)
+    reports.append(report)
+    path = report_files.paths(night)[0]
     report_digest = keep_report(warehouse, context.run_id, report, narration.narrator)
     (context.log.info if facts.clean else context.log.warning)(narrative.headline)
     return dg.MaterializeResult(

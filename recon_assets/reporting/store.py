@@ -11,6 +11,7 @@ import dagster as dg
 
 from recon_assets.reporting.narrative import RenderedReport
 from recon_assets.reporting.slack import Posted
+from recon_assets.sql import statements
 from recon_assets.warehouse import Warehouse, plain_records, run_sql
 
 
@@ -64,7 +65,9 @@ def keep_report(warehouse: Warehouse, run_id: str, report: RenderedReport, narra
         "payload": report.payload_json(),
         "digest": report_digest,
     }
-    _execute(warehouse, "keep_report", params)
+    (query,) = statements("reporting/keep_report")
+    with warehouse.session() as session:
+        session.append_from("report_history", query, params)
     return report_digest
 
 

@@ -20,6 +20,7 @@ from recon_assets.sources.landing import (
     LandingSource,
     Problem,
 )
+from recon_assets.staging import for_run, publish_if_last
 from recon_assets.warehouse import Warehouse
 
 # Check names.
@@ -106,8 +107,11 @@ def build_source_asset(
         rules: RulesResource,
     ):
         scope = load_scope(Path(rules.rules_dir))
+        staged = for_run(warehouse, context)
         yield from each_night(
-            context, lambda night: load_night(context, landing, warehouse, scope, night)
+            context,
+            lambda night: load_night(context, landing, staged, scope, night),
+            finish=lambda results: publish_if_last(staged, context, results),
         )
 
     def load_night(

@@ -1,3 +1,3 @@
--- Keep this run's report of the night (appended: earlier runs' reports stay).
-INSERT INTO report_history (recon_date, run_id, recorded_at, clean, narrator, markdown, payload, digest)
-VALUES ($recon_date, $run_id, now(), $clean, $narrator, $markdown, $payload, $digest);
+-- This run's report of the night, as kept (appended: earlier runs' reports stay).
+SELECT $recon_date AS recon_date, $run_id AS run_id, now() AS recorded_at, $clean AS clean,
+    $narrator AS narrator, $markdown AS markdown, $payload AS payload, $digest AS digest;
