@@ -329,6 +329,123 @@ MISTAKES: list[Mistake] = [
         2,
     ),
     (
+        "a-decimal-amount",
+        lambda s, m: _second_line_cell(s, "amount_minor", b"12.50"),
+        RUN_N3,
+        _rejected(
+            "line 2, column amount_minor: '12.50' is not an integer number of minor units",
+        ),
+        2,
+    ),
+    (
+        "a-negative-unit-count",
+        lambda s, m: _second_line_cell(s, "units", b"-1"),
+        RUN_N3,
+        _rejected(
+            "line 2, column units: '-1' must not be negative",
+        ),
+        2,
+    ),
+    (
+        "an-empty-key",
+        lambda s, m: _second_line_cell(s, "order_id", b""),
+        RUN_N3,
+        _rejected(
+            "line 2, column order_id: must not be empty",
+        ),
+        2,
+    ),
+    (
+        "a-key-delivered-twice-in-one-file",
+        lambda s, m: _set_cell(
+            _oms(s), "order_id", _oms(s).read_bytes().split(b"\n")[1].split(b",")[0], row=2
+        ),
+        RUN_N3,
+        _rejected(
+            "line 2, column order_id: '80040' is a duplicate key: another row has the same value",
+            "line 3, column order_id: '80040' is a duplicate key: another row has the same value",
+        ),
+        2,
+    ),
+    (
+        "a-timestamp-without-its-offset",
+        lambda s, m: _second_line_cell(s, "created_ts", b"2026-10-03T10:00:00"),
+        RUN_N3,
+        _rejected(
+            "line 2, column created_ts: '2026-10-03T10:00:00' is not a real ISO-8601 date and "
+            "time with an offset (e.g. 2026-10-03T10:00:00+01:00)",
+        ),
+        2,
+    ),
+    (
+        "an-impossible-date",
+        lambda s, m: _second_line_cell(s, "created_ts", b"2026-02-30T10:00:00+00:00"),
+        RUN_N3,
+        _rejected(
+            "line 2, column created_ts: '2026-02-30T10:00:00+00:00' is not a real ISO-8601 date "
+            "and time with an offset (e.g. 2026-10-03T10:00:00+01:00)",
+        ),
+        2,
+    ),
+    (
+        "a-channel-not-in-the-list",
+        lambda s, m: _second_line_cell(s, "channel", b"phone"),
+        RUN_N3,
+        _rejected(
+            "line 2, column channel: 'phone' is not one of ['web', 'pos']",
+        ),
+        2,
+    ),
+    (
+        "a-lower-case-currency",
+        lambda s, m: _second_line_cell(s, "currency", b"gbp"),
+        RUN_N3,
+        _rejected(
+            "line 2, column currency: 'gbp' is not an active ISO-4217 currency code",
+        ),
+        2,
+    ),
+    (
+        "an-empty-file",
+        lambda s, m: _oms(s).write_bytes(b""),
+        RUN_N3,
+        _rejected(
+            "line 1: is empty: no header row",
+        ),
+        2,
+    ),
+    (
+        "a-column-missing-from-the-header",
+        lambda s, m: _rename_column(s, b"units", b"qty"),
+        RUN_N3,
+        _rejected(
+            "header, column units: is missing (columns found: order_id, channel, created_ts, "
+            "currency, amount_minor, qty)",
+        ),
+        2,
+    ),
+    (
+        "a-parquet-file-that-is-not-parquet",
+        lambda s, m: (
+            _oms(s).with_suffix(".parquet").write_bytes(b"not parquet"),
+            _oms(s).unlink(),
+        ),
+        RUN_N3,
+        f"{N3} not reconciled: {{landing}}/oms_orders/{N3}.parquet: 1 problem(s)\n  - oms_orders/"
+        f"{N3}.parquet: is not a Parquet file (Parquet magic bytes not found in footer. Either the "
+        "file is corrupted or this is not a parquet file.)",
+        2,
+    ),
+    (
+        "a-tab-inside-a-key",
+        lambda s, m: _second_line_cell(s, "order_id", b"800\t40"),
+        RUN_N3,
+        _rejected(
+            "line 2, column order_id: '800\\t40' holds a control, bidi or zero-width character",
+        ),
+        2,
+    ),
+    (
         "the-landing-folder-mistyped",
         lambda s, m: None,
         ("run", "--date", N2, "--landing", "/wrong/path"),

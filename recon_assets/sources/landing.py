@@ -39,7 +39,9 @@ _CHECK_MESSAGES = {
     "iso_currency": "is not an active ISO-4217 currency code",
     "allowed_currency": f"is not a currency allowed by rules/{CURRENCIES_FILE}",
     "plain_text": "holds a control, bidi or zero-width character",
-    "timestamp_with_offset": "is not an ISO-8601 timestamp with an offset (e.g. +01:00)",
+    "timestamp_with_offset": (
+        "is not a real ISO-8601 date and time with an offset (e.g. 2026-10-03T10:00:00+01:00)"
+    ),
     "iso_date": "is not a YYYY-MM-DD date",
     "greater_than_or_equal_to(0)": "must not be negative",
     "not_nullable": "must not be empty",
