@@ -298,8 +298,8 @@ BAD_PARQUET = {
     ),
     "naive timestamp": (
         {"event_ts": pd.to_datetime(["2026-03-28 10:00", "2026-03-28 11:00"])},
-        "row 1, column event_ts: '2026-03-28 10:00:00' is not an ISO-8601 timestamp with an "
-        "offset (e.g. +01:00)",
+        "row 1, column event_ts: '2026-03-28 10:00:00' is not a real ISO-8601 date and time "
+        "with an offset (e.g. 2026-10-03T10:00:00+01:00)",
     ),
 }
 
