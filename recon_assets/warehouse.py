@@ -6,6 +6,7 @@ duplicates rows. Queries come from `sql/` with bound parameters.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -88,20 +89,22 @@ class Warehouse(Protocol):
     ) -> None: ...
 
 
-class PartitionWrites:
+class PartitionWrites(ABC):
     """The writes every session makes alike, in DuckDB SQL (a BigQuery session transpiles it).
 
     A run's staged session (recon_assets/staging.py) writes elsewhere and notes what it
     replaced, through `write_target` and `replacing`."""
 
+    @abstractmethod
     def execute(self, statement: str, params: Mapping[str, Any] | None = None) -> None:
-        raise NotImplementedError
+        """Runs one statement in the session's engine."""
 
     def write_target(self, table: str) -> str:
         return quoted_identifier(table, quote="")
 
-    def replacing(self, table: str, where: Mapping[str, Any]) -> None:
-        """Stored partitions are replaced in place: nothing to note."""
+    def replacing(self, table: str, where: Mapping[str, Any]) -> None:  # noqa: B027 (a hook)
+        """Stored partitions are replaced in place: nothing to note (a staged session notes
+        which partitions it replaces)."""
 
     def replace_partition_from(
         self, table: str, where: Mapping[str, Any], query: str, params: Mapping[str, Any]

@@ -145,7 +145,6 @@ def build_source_asset(
         warehouse.replace_partition(
             "source_deliveries", {**partition, "source": spec.name}, delivery
         )
-        stored = landed.frame
         not_delivered = f"source {spec.name} not delivered for {business_date}"
         # A system the retailer does not have (yet) is not expected to deliver.
         expected = scope.in_scope(spec.name, date.fromisoformat(business_date))
@@ -157,13 +156,13 @@ def build_source_asset(
             why_not = f"{spec.name} is not in scope: {scope.why_not(spec.name)}"
         return dg.MaterializeResult(
             metadata={
-                "dagster/row_count": len(stored),
+                "dagster/row_count": len(landed.frame),
                 "delivered": landed.delivered,
                 "file": str(landed.path) if landed.path else "not delivered",
-                **money_metadata(money_totals(stored, spec)),
+                **money_metadata(money_totals(landed.frame, spec)),
             },
             check_results=[
-                schema_check_result(stored),
+                schema_check_result(landed.frame),
                 dg.AssetCheckResult(
                     check_name=DELIVERED,
                     passed=landed.delivered or not expected,
