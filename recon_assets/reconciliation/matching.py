@@ -7,6 +7,7 @@ not the whole history. Everything is stored by recon_date, replacing any earlier
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import date, timedelta
 
@@ -18,15 +19,25 @@ from recon_assets.sources.catalog import SOURCES
 from recon_assets.sql import statements
 from recon_assets.warehouse import Session
 
-# The order the matching SQL runs in; each step reads the temporary tables of the last.
-MATCHING_STEPS = (
+# The order the matching SQL runs in; each step reads the temporary tables of the last. The
+# legs read tonight's records and the window's records that share a key with them; the
+# entities tonight's matched_ledger shows then read the rest of their records, and what each
+# record is (record_roles) is worked out again over the larger universe.
+LEG_STEPS = (
+    "reconciliation/record_roles",
     "reconciliation/leg_inputs",
     "reconciliation/unknown_codes",
     "reconciliation/leg_facts",
     "reconciliation/records",
+    "reconciliation/entity_members",
+)
+ENTITY_STEPS = (
+    "reconciliation/record_roles",
+    "reconciliation/records",
     "reconciliation/entity_totals",
     "reconciliation/matched_ledger",
 )
+MATCHING_STEPS = (*LEG_STEPS, *ENTITY_STEPS)
 # Tonight's temporary tables and the tables they are kept in.
 KEPT_TABLES = {
     "tonight_facts": "leg_facts",
@@ -53,6 +64,31 @@ def leg_parts_frame(rules: Rules) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def execute_file(session: Session, name: str, params: dict[str, object]) -> None:
+    for statement in statements(name):
+        session.execute(statement, params)
+
+
+def query_file(session: Session, name: str, params: dict[str, object]) -> pd.DataFrame:
+    """Runs a file that ends in a SELECT and returns what that SELECT finds."""
+    *steps, last = statements(name)
+    for statement in steps:
+        session.execute(statement, params)
+    return session.query(last, params)
+
+
+def per_source(name: str, params: dict[str, object]) -> Iterator[tuple[str, dict[str, object]]]:
+    """A per-source template (`source_table`, `universe_source`, `record_key`) for each
+    source, with the parameters to run it with."""
+    for spec in SOURCES:
+        (statement,) = statements(
+            name,
+            tables=(("source_table", spec.name), ("universe_source", f"u_{spec.name}")),
+            columns=(("record_key", spec.key),),
+        )
+        yield statement, {**params, "source_name": spec.name}
 
 
 def previous_night(session: Session, recon_date: date) -> date | None:
@@ -104,18 +140,22 @@ def run_matching(session: Session, rules: Rules, recon_date: date) -> dict[str, 
             dtype="object",
         ),
     )
-    for statement in statements("reconciliation/carried"):
-        session.execute(statement, params)
-    for spec in SOURCES:
-        (universe,) = statements(
-            "reconciliation/universe",
-            tables=(("source_table", spec.name), ("universe_source", f"u_{spec.name}")),
-            columns=(("record_key", spec.key),),
-        )
-        session.execute(universe, {**params, "source_name": spec.name})
-    for step in MATCHING_STEPS:
-        for statement in statements(step):
-            session.execute(statement, params)
+    read_from = query_file(session, "reconciliation/carried", params)["read_from"].iloc[0]
+    params["read_from"] = pd.Timestamp(read_from).date()
+    params["normalised_keys"] = bool(levels)
+    params["has_history"] = any(
+        bool(session.query(sql, p)["found"].iloc[0])
+        for sql, p in per_source("reconciliation/stored_before", params)
+    )
+    execute_file(session, "reconciliation/window_keys", params)
+    for sql, p in per_source("reconciliation/universe", params):
+        session.execute(sql, p)
+    for step in LEG_STEPS:
+        execute_file(session, step, params)
+    for sql, p in per_source("reconciliation/universe_members", params):
+        session.execute(sql, p)
+    for step in ENTITY_STEPS:
+        execute_file(session, step, params)
     for temporary, kept in KEPT_TABLES.items():
         session.replace_partition_from(
             kept,

@@ -197,6 +197,16 @@ def test_the_matching_sql_runs_inside_bigquery_in_one_session(
         [{"name": "d", "type": "DATE", "mode": "NULLABLE"}],
         [[None]],
     )
+    standin.answer(
+        lambda sql: "AS read_from" in sql,
+        [{"name": "read_from", "type": "DATE", "mode": "NULLABLE"}],
+        [["2025-02-23"]],
+    )
+    standin.answer(
+        lambda sql: "AS found" in sql,
+        [{"name": "found", "type": "BOOLEAN", "mode": "NULLABLE"}],
+        [["true"]],
+    )
     with bigquery.session() as session:
         run_matching(session, load_rules(RULES_DIR), NIGHT)
 
@@ -211,8 +221,11 @@ def test_the_matching_sql_runs_inside_bigquery_in_one_session(
     universes = [j for j in standin.queries if "CREATE OR REPLACE TEMPORARY TABLE u_" in j.sql]
     assert [j.parameters["source_name"][1] for j in universes] == [s.name for s in SOURCES]
     for job in universes:
-        assert "business_date BETWEEN @window_start AND @recon_date" in job.sql
+        assert "s.business_date >= @window_start AND s.business_date < @recon_date" in job.sql
         assert job.parameters["window_start"][0] == job.parameters["recon_date"][0] == "DATE"
+    # Something is stored before the night: its keys link the window's records to it.
+    (linking,) = [j for j in standin.queries if "TEMPORARY TABLE window_keys" in j.sql]
+    assert linking.parameters["has_history"] == ("BOOL", "true")
     for kept in KEPT_TABLES.values():
         (delete,) = [j for j in standin.queries if j.sql.startswith(f"DELETE FROM {kept} ")]
         assert delete.sql.endswith("WHERE recon_date = @recon_date")

@@ -16,3 +16,7 @@ JOIN leg_facts AS f
   ON f.recon_date = fr.recon_date AND f.check_name = fr.check_name AND f.key = fr.key
  AND f.part = fr.part
 WHERE fr.recon_date = $prev_date AND f.recon_date = $prev_date AND f.class IS NOT NULL;
+
+-- The first day the night reads: the lookback window's, or an older carried record's.
+SELECT LEAST(COALESCE(MIN(business_date), $window_start), $window_start) AS read_from
+FROM carried_records;

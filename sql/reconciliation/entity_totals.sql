@@ -1,3 +1,11 @@
+-- Every record of tonight's entities, with the matched_ledger row it belongs to.
+CREATE OR REPLACE TEMPORARY TABLE tonight_entity_records AS
+SELECT r.*
+FROM records AS r
+JOIN evaluated_entities AS e ON e.entity_type = r.entity_type AND e.entity_key = r.entity_key;
+
+DROP TABLE records;
+
 -- Every system side by side for each row of tonight's matched_ledger. Each system is summed
 -- over tonight's rows only (not the whole lookback window).
 CREATE OR REPLACE TEMPORARY TABLE tonight_entity_totals AS

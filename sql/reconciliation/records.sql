@@ -26,20 +26,3 @@ UNION ALL
 SELECT 'ledger_entries', entry_id, business_date, belongs_to, reference, currency,
        debit_minor + credit_minor
 FROM ledger;
-
--- The rows of tonight's matched_ledger: every entity with a record dated tonight or a record
--- in a break that is still open.
-CREATE OR REPLACE TEMPORARY TABLE evaluated_entities AS
-SELECT entity_type, entity_key FROM records WHERE business_date = $recon_date
-UNION DISTINCT
-SELECT r.entity_type, r.entity_key
-FROM records AS r
-JOIN kept_fact_records AS fr ON fr.source = r.source AND fr.record_id = r.record_id
-JOIN open_legs AS o ON o.check_name = fr.check_name AND o.key = fr.key;
-
-CREATE OR REPLACE TEMPORARY TABLE tonight_entity_records AS
-SELECT r.*
-FROM records AS r
-JOIN evaluated_entities AS e ON e.entity_type = r.entity_type AND e.entity_key = r.entity_key;
-
-DROP TABLE records;
