@@ -164,9 +164,9 @@ def _stripe(
                 "net": _major(signed - int(txn["fee_minor"]), currency),
                 "category": STRIPE_CATEGORIES[str(txn["txn_type"])],
                 "source": txn["psp_reference"],
-                "order": txn["order_ref"],
                 "payout": settled[1]["payout_id"] if settled else "",
                 "payout_at_utc": paid_at,
+                "order": txn["order_ref"],
             }
         )
         carried.add(str(txn["psp_reference"]))
@@ -340,11 +340,11 @@ def _shopify_orders(rows: Dated) -> tuple[list[dict[str, object]], set[str]]:
                 "created": datetime.fromisoformat(str(order["event_ts"])).strftime(SHOPIFY_TS),
                 "quantity": order["units"],
                 "ships": "true",
-                "refunded": _major(int(cancel["amount_minor"]) if cancel else 0, currency),
                 "cancelled": datetime.fromisoformat(str(cancel["event_ts"])).strftime(SHOPIFY_TS)
                 if cancel
                 else "",
                 "gateway": SHOPIFY_GATEWAYS[str(order["payment_method"])],
+                "refunded": _major(int(cancel["amount_minor"]) if cancel else 0, currency),
             }
         )
         carried.update(str(e["event_id"]) for e in order_events)

@@ -134,3 +134,41 @@ def test_vendor_exports_are_byte_identical_for_the_same_arguments(tmp_path):
     # Each header is the adapter's own first vendor name per column.
     stripe_file = next(v for k, v in first.items() if k.startswith("stripe/"))
     assert stripe_file.startswith(b"balance_transaction_id,created_utc,currency,gross,fee,net,")
+
+
+SAMPLES = PROJECT_ROOT.parent / "shared" / "formats"
+# Each written export beside the real sample of its layout (../shared/formats), for the
+# exports that have one: the header row of both, by its leading cell where PayPal has one.
+SAMPLE_OF = {
+    "stripe/Itemised": ("stripe_balance_change_itemized.sample.csv", None),
+    "shopify/orders_export": ("shopify_orders.sample.csv", None),
+    "paypal/STL-": ("paypal_stl.sample.csv", "CH"),
+    "paypal/TRR-": ("paypal_trr.sample.csv", "CH"),
+    "adyen/settlement_detail_report": ("adyen_settlement_details.sample.csv", None),
+}
+
+
+def _header(path: Path, lead: str | None) -> list[str]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        rows = csv.reader(handle)
+        return next(r for r in rows if lead is None or (r and r[0] == lead))
+
+
+def test_every_written_header_is_the_real_samples_in_its_order(tmp_path):
+    """The writers add no column of their own: each header of a written PayPal, Adyen, Stripe
+    or Shopify export is a part of its real sample's header, in the sample's order."""
+    exports = tmp_path / "exports"
+    generate(tmp_path / "landing", START, NIGHTS, ORDERS_PER_DAY, SEED, vendor_exports=exports)
+    checked = set()
+    for path in sorted(p for p in exports.rglob("*") if p.is_file()):
+        name = str(path.relative_to(exports))
+        prefix = next((k for k in SAMPLE_OF if name.startswith(k)), None)
+        if prefix is None:
+            continue  # ShipStation, Square, Xero: ../shared/formats documents them, no sample
+        sample, lead = SAMPLE_OF[prefix]
+        written, real = _header(path, lead), _header(SAMPLES / sample, lead)
+        positions = [real.index(column) for column in written if column in real]
+        assert len(positions) == len(written), (name, set(written) - set(real))
+        assert positions == sorted(positions), name
+        checked.add(prefix)
+    assert checked == set(SAMPLE_OF)
