@@ -11,7 +11,8 @@ Writer semantics
   columns; extra columns they carry are dropped.
 - Output is sorted by key, so the same inputs give the same bytes whatever the order of the
   export or of the conversions; files are replaced atomically (write, then rename).
-- Two rows of one export with the same key are an error unless they are identical.
+- Two rows of one export with the same key are an error unless they are identical; so are
+  two rows of different exports converted together (`recon convert --feeds`).
 - A key is only ever merged within the file of its business date: if a re-export moves a
   record to another date, the copy in the old date's file is left alone (past nights must
   stay reproducible); remove it by hand if that happens.
@@ -32,7 +33,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -148,6 +149,23 @@ def read_export(
     skipped = [r for r in read if isinstance(r, Skipped)]
     covers = [r for r in read if isinstance(r, Covers)]
     return Export(format, path, adapter.sources, rows, skipped, covers, tz)
+
+
+def check_agreement(exports: Sequence[Export]) -> None:
+    """Two exports of one conversion may carry the same record (PayPal's STL and TRR both list
+    a settled transaction), never two versions of it: the later would replace the earlier
+    without a word. Raises AdapterError naming both files and the key."""
+    seen: dict[tuple[str, str], tuple[Path, dict]] = {}
+    for export in exports:
+        for (source, _), bucket in sorted(_group(export.path, export.rows).items()):
+            key_column = SOURCES_BY_NAME[source].key
+            for key, values in sorted(bucket.items()):
+                first = seen.setdefault((source, key), (export.path, values))
+                if first[1] != values:
+                    raise AdapterError(
+                        f"{first[0].name} and {export.path.name} give two different {source}"
+                        f" rows for {key_column} {key!r}; convert one of them"
+                    )
 
 
 def write_export(export: Export, landing_dir: Path | str) -> Summary:
