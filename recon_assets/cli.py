@@ -15,7 +15,13 @@ from rich.table import Table
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
-from recon_assets.adapters import AdapterError, read_export, render_summary, write_export
+from recon_assets.adapters import (
+    AdapterError,
+    check_agreement,
+    read_export,
+    render_summary,
+    write_export,
+)
 from recon_assets.adapters.config import SourcesConfigError, load_sources
 from recon_assets.audit.cli import accept, rules_app, trace
 from recon_assets.cli_errors import BadInput, explain, partitions_range
@@ -304,6 +310,7 @@ def convert(
     # the landing folder as it was.
     try:
         exports = [read_export(*job) for job in jobs]
+        check_agreement(exports)
     except AdapterError as err:
         errors.print(str(err), style="red", markup=False)
         raise typer.Exit(2) from None

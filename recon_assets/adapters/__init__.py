@@ -9,6 +9,7 @@ feeds which source for the nightly run.
 from recon_assets.adapters.common import AdapterError
 from recon_assets.adapters.convert import (
     Summary,
+    check_agreement,
     convert,
     read_export,
     render_summary,
@@ -20,6 +21,7 @@ __all__ = [
     "FORMATS",
     "AdapterError",
     "Summary",
+    "check_agreement",
     "convert",
     "read_export",
     "render_summary",

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -60,6 +60,43 @@ class Skipped:
     reason: str
     currency: str = ""
     amount_minor: int = 0
+
+
+@dataclass(frozen=True)
+class Covers:
+    """What an export says it covers for one source it feeds: the instants from `start` to
+    `end` (exclusive), and where it says so (a title line, a section header, its file name).
+    Its whole business dates are delivered, quiet ones included."""
+
+    source: str
+    start: datetime
+    end: datetime
+    stated: str
+
+    @classmethod
+    def dates(cls, source: str, first: date, last: date, tz: ZoneInfo, stated: str) -> Covers:
+        """Whole days of the retailer's calendar (a ledger's period, a settlement date)."""
+        start = datetime.combine(first, time(), tzinfo=tz)
+        end = datetime.combine(last + timedelta(days=1), time(), tzinfo=tz)
+        return cls(source, start, end, stated)
+
+
+def whole_days(covers: Iterable[Covers], tz: ZoneInfo) -> list[date]:
+    """The business dates lying wholly inside the union of `covers`: a PayPal day stated in
+    PST covers no London date alone, two consecutive ones cover the London date between."""
+    spans: list[list[datetime]] = []
+    for cover in sorted(covers, key=lambda c: (c.start, c.end)):
+        if spans and cover.start <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], cover.end)
+        else:
+            spans.append([cover.start, cover.end])
+    days: set[date] = set()
+    for start, end in spans:
+        local = start.astimezone(tz)
+        first = local.date() + timedelta(days=0 if local.time() == time() else 1)
+        last = end.astimezone(tz).date() - timedelta(days=1)  # the day `end` falls in is not whole
+        days.update(first + timedelta(days=i) for i in range((last - first).days + 1))
+    return sorted(days)
 
 
 def missing_order_key(field: str, psp_reference: str) -> str:

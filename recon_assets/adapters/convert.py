@@ -11,15 +11,19 @@ Writer semantics
   columns; extra columns they carry are dropped.
 - Output is sorted by key, so the same inputs give the same bytes whatever the order of the
   export or of the conversions; files are replaced atomically (write, then rename).
-- Two rows of one export with the same key are an error unless they are identical.
+- Two rows of one export with the same key are an error unless they are identical; so are
+  two rows of different exports converted together (`recon convert --feeds`).
 - A key is only ever merged within the file of its business date: if a re-export moves a
   record to another date, the copy in the old date's file is left alone (past nights must
   stay reproducible); remove it by hand if that happens.
 - Quiet days are delivered days: for each source it feeds, the export covers the business
+  dates it states (Xero's "From ... to ..." title line, PayPal's section headers, the
+  interval in a Stripe report's file name: the retailer's whole days inside it), else the
   dates from that source's first record to its last (in the retailer's zone; per source, as a
   payout can settle after the last payment of the export); each of them without activity gets
   a header-only file ("delivered, nothing happened") unless it has a file already. Without it
-  such a day would read as "not delivered".
+  such a day would read as "not delivered". The covered period and where it comes from are
+  printed.
 - Vendor rows that mean no canonical record (a payout row, a currency conversion, ...) are
   skipped by the adapter with a reason; the summary counts them per reason and currency with
   their money, and counts the processor records whose order key field was empty.
@@ -29,14 +33,23 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from rich.table import Table
 
-from recon_assets.adapters.common import AdapterError, Context, Row, Skipped, zone
+from recon_assets.adapters.common import (
+    AdapterError,
+    Context,
+    Covers,
+    Row,
+    Skipped,
+    whole_days,
+    zone,
+)
 from recon_assets.adapters.registry import adapter_for
 from recon_assets.legs import MISSING_ORDER_KEY
 from recon_assets.money import format_money
@@ -69,6 +82,7 @@ class Summary:
     lines: list[SummaryLine]
     files: list[Path]
     covered: tuple[str, str] | None = None  # first and last business date of the export
+    stated: tuple[str, ...] = ()  # where the export states its period; () = its records
     quiet_files: list[Path] = field(default_factory=list)  # header-only: nothing happened
     skipped: list[SkippedLine] = field(default_factory=list)
     missing_keys: dict[str, int] = field(default_factory=dict)  # empty order-key field -> rows
@@ -87,6 +101,15 @@ class Export:
     sources: tuple[str, ...]
     rows: list[Row]
     skipped: list[Skipped]
+    covers: list[Covers]  # the periods it states
+    tz: ZoneInfo  # the retailer's zone, in which its covered dates are whole days
+
+    def days(self, source: str) -> list[str]:
+        """The business dates the export covers for `source`: stated, else its records'."""
+        stated = [c for c in self.covers if c.source == source]
+        if stated:
+            return [d.isoformat() for d in whole_days(stated, self.tz)]
+        return _days(_covered([r for r in self.rows if r.source == source]))
 
 
 def read_export(
@@ -124,7 +147,25 @@ def read_export(
     rows = [r for r in read if isinstance(r, Row)]
     _group(path, rows)  # two different rows under one key: refused before anything is written
     skipped = [r for r in read if isinstance(r, Skipped)]
-    return Export(format, path, adapter.sources, rows, skipped)
+    covers = [r for r in read if isinstance(r, Covers)]
+    return Export(format, path, adapter.sources, rows, skipped, covers, tz)
+
+
+def check_agreement(exports: Sequence[Export]) -> None:
+    """Two exports of one conversion may carry the same record (PayPal's STL and TRR both list
+    a settled transaction), never two versions of it: the later would replace the earlier
+    without a word. Raises AdapterError naming both files and the key."""
+    seen: dict[tuple[str, str], tuple[Path, dict]] = {}
+    for export in exports:
+        for (source, _), bucket in sorted(_group(export.path, export.rows).items()):
+            key_column = SOURCES_BY_NAME[source].key
+            for key, values in sorted(bucket.items()):
+                first = seen.setdefault((source, key), (export.path, values))
+                if first[1] != values:
+                    raise AdapterError(
+                        f"{first[0].name} and {export.path.name} give two different {source}"
+                        f" rows for {key_column} {key!r}; convert one of them"
+                    )
 
 
 def write_export(export: Export, landing_dir: Path | str) -> Summary:
@@ -135,18 +176,21 @@ def write_export(export: Export, landing_dir: Path | str) -> Summary:
         _merge_file(Path(landing_dir), source, day, new)
         for (source, day), new in sorted(grouped.items())
     ]
+    days = {source: export.days(source) for source in export.sources}
     quiet = [
         write_landing_file(Path(landing_dir), source, day, [])
         for source in export.sources
-        for day in _days(_covered([r for r in rows if r.source == source]))
+        for day in days[source]
         if (source, day) not in grouped and landing_path(Path(landing_dir), source, day) is None
     ]
+    covered = sorted({row.business_date for row in rows} | {d for ds in days.values() for d in ds})
     return Summary(
         export.format,
         export.path,
         _summarise(rows),
         files,
-        _covered(rows),
+        (covered[0], covered[-1]) if covered else None,
+        tuple(dict.fromkeys(c.stated for c in export.covers)),
         sorted(quiet),
         _skipped(export.skipped),
         _missing_keys(rows),
@@ -277,6 +321,11 @@ def render_summary(summary: Summary) -> Table:
         f"covers {summary.covered[0]} to {summary.covered[1]}"
         if summary.covered
         else "covers no business date"
+    )
+    period += (
+        f" (as it states: {'; '.join(summary.stated)})"
+        if summary.stated
+        else " (its first to its last record)"
     )
     quiet = f", {len(summary.quiet_files)} quiet (header-only)" if summary.quiet_files else ""
     table = Table(

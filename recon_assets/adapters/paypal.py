@@ -17,6 +17,9 @@ sign is the separate `CR`/`DR` flag, and the fee has its own flag.
   PayPal balances, linked to the sale by PayPal Reference ID; no sale, refund or fee), and a
   fee flagged `CR`, the part of the fee PayPal gives back on a refund: fees are >= 0 in the
   canonical shapes, so the refund's line has fee 0 and the returned fee is reported.
+- Each SH row states a period (a PayPal day, in the offset it prints): the retailer's whole
+  business dates inside the sections are delivered days of processor_transactions, and (STL)
+  each section's settlement date is a delivered day of processor_settlements, lines or none.
 - TRR only feeds processor_transactions; rows whose `Transactional Status` is set and not
   `S` (completed) are skipped, and so (counted) is every row that is no transaction.
 """
@@ -25,13 +28,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from recon_assets.adapters.canonical import processor_transaction, settlement_line
 from recon_assets.adapters.common import (
     AdapterError,
     Column,
     Context,
+    Covers,
     OrderKeys,
     Record,
     Row,
@@ -79,11 +83,15 @@ class Section:
     end: datetime
 
 
-def _framed(ctx: Context) -> tuple[list[tuple[int, list[str]]], dict[int, Section | None]]:
-    """The CH row and SB rows (row-type cell kept so positions line up), and each SB's SH."""
+def _framed(
+    ctx: Context,
+) -> tuple[list[tuple[int, list[str]]], dict[int, Section | None], list[Section]]:
+    """The CH row and SB rows (row-type cell kept so positions line up), each SB's SH, and
+    every SH (a day without activity has one too)."""
     kept: list[tuple[int, list[str]]] = []
     sections: dict[int, Section | None] = {}
     section: Section | None = None
+    headers: list[Section] = []
     for line, cells in read_csv_lines(ctx.path):
         kind = cells[0].strip().upper() if cells else ""
         if not kind:
@@ -96,12 +104,23 @@ def _framed(ctx: Context) -> tuple[list[tuple[int, list[str]]], dict[int, Sectio
             except (IndexError, ValueError):
                 message = f"{ctx.name}, line {line}: unreadable SH section header"
                 raise AdapterError(message) from None
+            headers.append(section)
         elif kind in {"CH", "SB"}:
             kept.append((line, cells))
             sections[line] = section
     if not any(c[0].strip().upper() == "CH" for _, c in kept):
         raise AdapterError(f"{ctx.name}: no CH (column header) row; is this a PayPal report?")
-    return kept, sections
+    return kept, sections, headers
+
+
+def _covers(ctx: Context, headers: list[Section], *, settle: bool) -> Iterator[Covers]:
+    for section in headers:
+        stated = f"section {section.start:%Y/%m/%d %H:%M:%S %z} to {section.end:%H:%M:%S %z}"
+        end = section.end + timedelta(seconds=1)  # SH ends at 23:59:59 of its day
+        yield Covers("processor_transactions", section.start, end, stated)
+        if settle:
+            settled = local_date(section.end, ctx.tz)
+            yield Covers.dates("processor_settlements", settled, settled, ctx.tz, stated)
 
 
 def _signed(record: Record, amount_key: str, sign_key: str, currency: str) -> int:
@@ -123,8 +142,9 @@ def _skip_reason(code: str) -> str | None:
     return next((why for prefix, why in SKIPPED_CODES.items() if code.startswith(prefix)), None)
 
 
-def _read(ctx: Context, *, settle: bool) -> Iterator[Row | Skipped]:
-    lines, sections = _framed(ctx)
+def _read(ctx: Context, *, settle: bool) -> Iterator[Row | Skipped | Covers]:
+    lines, sections, headers = _framed(ctx)
+    yield from _covers(ctx, headers, settle=settle)
     field, column = ORDER_KEYS.column(ctx)
     for record in read_table(ctx.path, {**COLUMNS, "order": column}, lines=lines):
         if record.cells[0].strip().upper() != "SB":
@@ -180,9 +200,9 @@ def _lines(ctx, record, sections, txn_id, kind, currency, gross, fee) -> Iterato
         yield Skipped(FEE_RETURN, currency, -fee)
 
 
-def read_stl(ctx: Context) -> Iterator[Row | Skipped]:
+def read_stl(ctx: Context) -> Iterator[Row | Skipped | Covers]:
     return _read(ctx, settle=True)
 
 
-def read_trr(ctx: Context) -> Iterator[Row | Skipped]:
+def read_trr(ctx: Context) -> Iterator[Row | Skipped | Covers]:
     return _read(ctx, settle=False)

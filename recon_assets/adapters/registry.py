@@ -16,7 +16,7 @@ from recon_assets.adapters import (
     stripe,
     xero,
 )
-from recon_assets.adapters.common import AdapterError, Context, OrderKeys, Row, Skipped
+from recon_assets.adapters.common import AdapterError, Context, Covers, OrderKeys, Row, Skipped
 
 PROCESSOR_SOURCES = ("processor_transactions", "processor_settlements")
 
@@ -24,7 +24,7 @@ PROCESSOR_SOURCES = ("processor_transactions", "processor_settlements")
 @dataclass(frozen=True)
 class Adapter:
     format: str
-    read: Callable[[Context], Iterable[Row | Skipped]]
+    read: Callable[[Context], Iterable[Row | Skipped | Covers]]
     sources: tuple[str, ...]
     default_processor: str | None = None
     description: str = ""

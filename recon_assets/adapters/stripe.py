@@ -4,7 +4,10 @@ Reports are in major units (`15.00` gbp; the API's minor units never appear here
 lower-case, `net = gross - fee` (checked on every row), fee positive. Timestamps come twice:
 `<col>_utc` and `<col>` in the report zone, which is only in the file name
 (`..._Europe-London.csv`); the `_utc` column is preferred, else the local one is read in the
-file-name zone, else in the retailer's zone.
+file-name zone, else in the retailer's zone. The file name also states the interval the
+report covers (`..._2024-05-01_to_2025-04-30_...`, both days included, in the report's zone):
+its whole business dates are delivered days of processor_transactions (settlement lines are
+dated by their payouts, which the interval does not bound).
 
 - itemized balance change (and payout reconciliation): one row per balance transaction.
   `charge`/`refund`/`dispute` rows are transactions (psp reference: `source_id`, i.e. `ch_`,
@@ -30,7 +33,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -38,6 +41,7 @@ from recon_assets.adapters.canonical import processor_transaction, settlement_li
 from recon_assets.adapters.common import (
     Column,
     Context,
+    Covers,
     OrderKeys,
     Record,
     Row,
@@ -118,6 +122,27 @@ def report_zone(path: Path) -> ZoneInfo | None:
         return None
 
 
+INTERVAL = re.compile(r"_(\d{4}-\d{2}-\d{2})_to_(\d{4}-\d{2}-\d{2})(?:_[^/]*)?\.csv$")
+
+
+def _interval(ctx: Context) -> Iterator[Covers]:
+    """The interval of the file name, as the Dashboard names a download."""
+    match = INTERVAL.search(ctx.path.name)
+    if not match:
+        return
+    try:
+        first, last = (date.fromisoformat(d) for d in match.groups())
+    except ValueError:
+        return  # digits that are no date: no stated interval
+    tz = report_zone(ctx.path) or ctx.tz
+    yield Covers(
+        "processor_transactions",
+        datetime.combine(first, time(), tzinfo=tz),
+        datetime.combine(last + timedelta(days=1), time(), tzinfo=tz),
+        f"file name {first} to {last}",
+    )
+
+
 def _moment(ctx: Context, record: Record, key: str) -> datetime | None:
     """`<key>_utc` if filled, else `<key>` in the report's zone; None when both are blank."""
     if record.text(f"{key}_utc"):
@@ -188,10 +213,11 @@ def _balance_rows(
             yield Skipped(reason, currency, gross)
 
 
-def read_balance_change(ctx: Context) -> Iterator[Row | Skipped]:
+def read_balance_change(ctx: Context) -> Iterator[Row | Skipped | Covers]:
     field, column = ORDER_KEYS.column(ctx)
     table = read_table(ctx.path, {**BALANCE_CHANGE, "order": column})
     _require_time(ctx.path, table, "created", ["created_utc"])
+    yield from _interval(ctx)
     for record in table:
         psp = record.text("source") or record.required("id")
         yield from _balance_rows(ctx, record, psp, field)

@@ -77,6 +77,11 @@ PROCESSORS: dict[str, Processor] = {
     "adyen": Processor("adyen", 110, 10, 1500),
 }
 
+# The retailer's accounts at the processors that name their payouts after them (model.payout_id):
+# a PayPal account id, and an Adyen merchant account per settlement currency.
+PAYPAL_ACCOUNT = "HMWR7Q2K9XB4A"
+ADYEN_MERCHANT_ACCOUNT = "HomewareShowrooms{currency}"
+
 # Which processor carries a tender on a channel; tenders absent here never reach a processor.
 PROCESSOR_FOR: dict[tuple[str, str], str] = {
     (WEB, "card"): "stripe",

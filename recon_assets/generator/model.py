@@ -14,7 +14,14 @@ from datetime import date, datetime, timedelta
 from random import Random
 from zoneinfo import ZoneInfo
 
-from recon_assets.generator.catalogue import FIRST_ORDER_NUMBER, POS, PROCESSOR_FOR, WEB
+from recon_assets.generator.catalogue import (
+    ADYEN_MERCHANT_ACCOUNT,
+    FIRST_ORDER_NUMBER,
+    PAYPAL_ACCOUNT,
+    POS,
+    PROCESSOR_FOR,
+    WEB,
+)
 from recon_assets.generator.clock import days_between
 
 
@@ -148,6 +155,13 @@ class Payout:
 
 
 def payout_id(processor: str, currency: str, day: date) -> str:
+    """A payout as its processor names it, so its export converts back to the same id: PayPal
+    has none (one STL day per account and currency: paypal.py), Adyen numbers the batches of a
+    merchant account (here by their date); Stripe's ids are opaque."""
+    if processor == "paypal":
+        return f"paypal-{PAYPAL_ACCOUNT}-{day.isoformat()}-{currency}"
+    if processor == "adyen":
+        return f"{ADYEN_MERCHANT_ACCOUNT.format(currency=currency)}-batch-{day:%Y%m%d}"
     return f"PO-{processor.upper()}-{currency}-{day:%Y%m%d}"
 
 

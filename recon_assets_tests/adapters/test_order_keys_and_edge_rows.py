@@ -239,3 +239,40 @@ def test_convert_feeds_writes_nothing_when_any_export_is_bad(
     assert result.exit_code == 2
     assert result.output.strip() == "b.csv, line 2, column 'gross': '15,0x' is not an amount"
     assert list(settings.landing_dir.rglob("*.csv")) == []  # a.csv was not written either
+
+
+def test_two_exports_of_one_record_must_agree(settings, samples, tmp_path, monkeypatch):
+    """PayPal's STL and TRR both list a settled transaction: converted together they give it
+    once; if they disagree (another fee), the conversion says which files and which record,
+    exit code 2, and writes nothing, instead of letting the later silently win."""
+    rules = tmp_path / "rules"
+    shutil.copytree(PROJECT_ROOT / "rules", rules)
+    (rules / "sources.yaml").write_text(
+        "feeds:\n"
+        "  - format: paypal-stl\n    path: paypal/STL-*.CSV\n"
+        "  - format: paypal-trr\n    path: paypal/TRR-*.CSV\n"
+    )
+    monkeypatch.setenv("RECON_RULES_DIR", str(rules))
+    exports = tmp_path / "exports" / "paypal"
+    exports.mkdir(parents=True)
+    text = (samples / "paypal_stl.sample.csv").read_text(encoding="utf-8")
+    (exports / "STL-20260106.01.009.CSV").write_text(text)
+    (exports / "TRR-20260106.01.010.CSV").write_text(text)
+    runner = CliRunner()
+    result = runner.invoke(app, ["convert", "--feeds", str(tmp_path / "exports")])
+    assert result.exit_code == 0, result.output
+    rows = read_source(settings.landing_dir, "processor_transactions")
+    assert len(rows) == len({r["psp_reference"] for r in rows}) > 0
+    shutil.rmtree(settings.landing_dir)
+    # The TRR's first sale with a fee of 2.26 instead of the STL's 2.25.
+    assert '"DR",225,"AUD"' in text
+    (exports / "TRR-20260106.01.010.CSV").write_text(
+        text.replace('"DR",225,"AUD"', '"DR",226,"AUD"')
+    )
+    result = runner.invoke(app, ["convert", "--feeds", str(tmp_path / "exports")])
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "STL-20260106.01.009.CSV and TRR-20260106.01.010.CSV give two different"
+        " processor_transactions rows for psp_reference '5678'; convert one of them"
+    )
+    assert not settings.landing_dir.exists() or list(settings.landing_dir.rglob("*.csv")) == []

@@ -195,3 +195,107 @@ def test_quiet_days_of_an_export_are_delivered_as_header_only_files(samples, tmp
     again = convert("stripe-balance-change", sample, tmp_path)
     assert again.quiet_files == []
     assert {p: p.read_bytes() for p in tmp_path.rglob("*.csv")} == before
+
+
+def _printed(summary) -> str:
+    console = Console(width=300, record=True)
+    console.print(render_summary(summary))
+    return " ".join(console.export_text().split())
+
+
+def _files(landing: Path, source: str) -> dict[str, bool]:
+    """Each landing file of a source by date: True when it is header-only (a quiet day)."""
+    return {
+        p.stem: p.read_text().count("\n") == 1 for p in sorted((landing / source).glob("*.csv"))
+    }
+
+
+def test_a_stripe_report_named_as_downloaded_covers_its_stated_interval(samples, tmp_path):
+    """The Dashboard names a download by its interval (both days included, in the report's
+    zone): every day of it is a delivered day of transactions, even with no charge; the
+    settlement lines, dated by their payouts, still cover their first to last record."""
+    name = "Itemised_balance_change_from_activity_GBP_2024-05-01_to_2025-04-30_Europe-London.csv"
+    export = tmp_path / name
+    export.write_bytes((samples / "stripe_balance_change_itemized.sample.csv").read_bytes())
+    summary = convert("stripe-balance-change", export, tmp_path / "landing")
+    transactions = _files(tmp_path / "landing", "processor_transactions")
+    assert list(transactions) == [
+        (date(2024, 5, 1) + timedelta(days=i)).isoformat() for i in range(365)
+    ]
+    active = {s.business_date for s in summary.lines if s.source == "processor_transactions"}
+    assert {d for d, quiet in transactions.items() if not quiet} == active and len(active) < 30
+    settled = {s.business_date for s in summary.lines if s.source == "processor_settlements"}
+    assert set(_files(tmp_path / "landing", "processor_settlements")) == {
+        (date.fromisoformat(min(settled)) + timedelta(days=i)).isoformat()
+        for i in range(
+            (date.fromisoformat(max(settled)) - date.fromisoformat(min(settled))).days + 1
+        )
+    }
+    assert summary.stated == ("file name 2024-05-01 to 2025-04-30",)
+    assert "(as it states: file name 2024-05-01 to 2025-04-30)" in _printed(summary)
+    # Named otherwise, the same rows cover their first to their last record only.
+    plain = convert(
+        "stripe-balance-change",
+        samples / "stripe_balance_change_itemized.sample.csv",
+        tmp_path / "plain",
+    )
+    assert plain.stated == () and "(its first to its last record)" in _printed(plain)
+    assert min(_files(tmp_path / "plain", "processor_transactions")) == min(active)
+
+
+@pytest.mark.parametrize(
+    ("zone", "transactions", "settlements"),
+    [
+        # PayPal's day in PST is 08:00 to 08:00 in London: no London date lies wholly in it,
+        # and its lines settle at its end, the next London morning.
+        ("Europe/London", [], ["2026-01-07"]),
+        ("America/Los_Angeles", ["2026-01-06"], ["2026-01-06"]),
+    ],
+)
+def test_a_paypal_report_covers_its_section_headers(
+    samples, tmp_path, zone, transactions, settlements
+):
+    """The STL sample's SH row states its PayPal day; the TRR sample's SH states 2026-01-06
+    while its one transaction is of 2017: a quiet day, delivered, in the retailer's zone."""
+    stl = convert("paypal-stl", samples / "paypal_stl.sample.csv", tmp_path / "stl", zone)
+    assert stl.stated == ("section 2026/01/06 00:00:00 -0800 to 23:59:59 -0800",)
+    stl_files = _files(tmp_path / "stl", "processor_transactions")
+    assert all(not quiet for quiet in stl_files.values())  # every stated day had payments
+    assert set(transactions) <= set(stl_files)
+    assert list(_files(tmp_path / "stl", "processor_settlements")) == settlements
+    trr = convert("paypal-trr", samples / "paypal_trr.sample.csv", tmp_path / "trr", zone)
+    quiet = [d for d, q in _files(tmp_path / "trr", "processor_transactions").items() if q]
+    assert quiet == transactions
+    assert trr.quiet_files == [
+        tmp_path / "trr" / "processor_transactions" / f"{d}.csv" for d in transactions
+    ]
+    assert "(as it states: section 2026/01/06 00:00:00 -0800" in _printed(trr)
+
+
+def test_a_xero_report_covers_the_period_of_its_title_line(tmp_path):
+    """Account Transactions as accounting_ledger.md observes it: the title line's period makes
+    every date of it a delivered ledger day; without the line, first to last posting."""
+    body = (
+        "Date,Source,Description,Reference,Debit,Credit,Running Balance\n"
+        "Sales (200)\n"
+        "02 Mar 2026,Receive Money,Web order 1,1,,12.50,-12.50\n"
+        "05 Mar 2026,Receive Money,Web order 2,2,,20.00,-32.50\n"
+        "Total Sales (200),,,,0.00,32.50,\n"
+    )
+    titled = tmp_path / "Account_Transactions.csv"
+    titled.write_text(
+        "Account Transactions\nSample homeware retailer\n"
+        '"For the period 1 March 2026 to 31 March 2026"\n\n' + body
+    )
+    summary = convert("xero-gl", titled, tmp_path / "titled")
+    files = _files(tmp_path / "titled", "ledger_entries")
+    assert list(files) == [f"2026-03-{d:02d}" for d in range(1, 32)]
+    assert [d for d, quiet in files.items() if not quiet] == ["2026-03-02", "2026-03-05"]
+    assert summary.covered == ("2026-03-01", "2026-03-31") and len(summary.quiet_files) == 29
+    assert "(as it states: 'For the period 1 March 2026 to 31 March 2026')" in _printed(summary)
+    untitled = tmp_path / "General_Ledger.csv"
+    untitled.write_text(body)
+    convert("xero-gl", untitled, tmp_path / "untitled")
+    assert list(_files(tmp_path / "untitled", "ledger_entries")) == [
+        "2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05"
+    ]  # fmt: skip
