@@ -21,23 +21,19 @@ from recon_assets.warehouse import Session
 
 # The order the matching SQL runs in; each step reads the temporary tables of the last. The
 # legs read tonight's records and the window's records that share a key with them; the
-# entities tonight's matched_ledger shows then read the rest of their records, and what each
-# record is (record_roles) is worked out again over the larger universe.
+# entities tonight's matched_ledger shows then read the rest of their records
+# (entity_members), and what each record is (record_roles) is worked out again over the
+# larger universe.
 LEG_STEPS = (
     "reconciliation/record_roles",
     "reconciliation/leg_inputs",
     "reconciliation/unknown_codes",
     "reconciliation/leg_facts",
     "reconciliation/records",
-    "reconciliation/entity_members",
 )
-ENTITY_STEPS = (
-    "reconciliation/record_roles",
-    "reconciliation/records",
-    "reconciliation/entity_totals",
-    "reconciliation/matched_ledger",
-)
-MATCHING_STEPS = (*LEG_STEPS, *ENTITY_STEPS)
+WIDER_UNIVERSE_STEPS = ("reconciliation/record_roles", "reconciliation/records")
+ENTITY_STEPS = ("reconciliation/entity_totals", "reconciliation/matched_ledger")
+MATCHING_STEPS = (*LEG_STEPS, "reconciliation/entity_members", *ENTITY_STEPS)
 # Tonight's temporary tables and the tables they are kept in.
 KEPT_TABLES = {
     "tonight_facts": "leg_facts",
@@ -152,8 +148,11 @@ def run_matching(session: Session, rules: Rules, recon_date: date) -> dict[str, 
         session.execute(sql, p)
     for step in LEG_STEPS:
         execute_file(session, step, params)
-    for sql, p in per_source("reconciliation/universe_members", params):
-        session.execute(sql, p)
+    if query_file(session, "reconciliation/entity_members", params)["added"].iloc[0]:
+        for sql, p in per_source("reconciliation/universe_members", params):
+            session.execute(sql, p)
+        for step in WIDER_UNIVERSE_STEPS:
+            execute_file(session, step, params)
     for step in ENTITY_STEPS:
         execute_file(session, step, params)
     for temporary, kept in KEPT_TABLES.items():

@@ -203,6 +203,11 @@ def test_the_matching_sql_runs_inside_bigquery_in_one_session(
         [["2025-02-23"]],
     )
     standin.answer(
+        lambda sql: "AS added" in sql,
+        [{"name": "added", "type": "INTEGER", "mode": "NULLABLE"}],
+        [["3"]],
+    )
+    standin.answer(
         lambda sql: "AS found" in sql,
         [{"name": "found", "type": "BOOLEAN", "mode": "NULLABLE"}],
         [["true"]],
@@ -226,6 +231,9 @@ def test_the_matching_sql_runs_inside_bigquery_in_one_session(
     # Something is stored before the night: its keys link the window's records to it.
     (linking,) = [j for j in standin.queries if "TEMPORARY TABLE window_keys" in j.sql]
     assert linking.parameters["has_history"] == ("BOOL", "true")
+    # The entities read the rest of their records: one insert per source.
+    members = [j for j in standin.queries if j.sql.startswith("INSERT INTO u_")]
+    assert [j.parameters["source_name"][1] for j in members] == [s.name for s in SOURCES]
     for kept in KEPT_TABLES.values():
         (delete,) = [j for j in standin.queries if j.sql.startswith(f"DELETE FROM {kept} ")]
         assert delete.sql.endswith("WHERE recon_date = @recon_date")

@@ -8,8 +8,6 @@ FROM records AS r
 JOIN kept_fact_records AS fr ON fr.source = r.source AND fr.record_id = r.record_id
 JOIN open_legs AS o ON o.check_name = fr.check_name AND o.key = fr.key;
 
-DROP TABLE records;
-
 -- The legs read the window's records that share a key with tonight; a row of matched_ledger
 -- shows every record of its entity, so the window's other records of these entities are read
 -- now: those that carry the entity's key, and the settlement lines of the processor
@@ -45,3 +43,5 @@ WHERE EXISTS (
 
 DROP TABLE window_keys;
 DROP TABLE relevant_records;
+
+SELECT COUNT(*) AS added FROM member_records;
