@@ -110,6 +110,7 @@ def test_every_check_is_per_night():
 def test_the_schedule_runs_unless_told_not_to(monkeypatch):
     schedule = defs.resolve_schedule_def("nightly_reconciliation_schedule")
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert schedule.job_name == NIGHTLY_JOB
     assert schedule.description
     monkeypatch.setenv("RECON_SCHEDULE", "stopped")
     stopped = build_definitions(Settings.from_env())
