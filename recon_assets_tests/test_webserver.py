@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -64,8 +65,18 @@ def ui_env(tmp_path_factory):
 
 def _start(command: list[str], env: dict) -> subprocess.Popen:
     return subprocess.Popen(
-        command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command,
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own group: its code server and runs stop with it
     )
+
+
+def _stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=60)
 
 
 @pytest.fixture(scope="module")
@@ -100,8 +111,7 @@ def graphql(ui_env):
 
         yield query
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        _stop(server)
 
 
 def test_asset_groups_and_owners(graphql):
@@ -300,8 +310,7 @@ def test_what_the_ui_launches_runs_as_the_nightly_job(graphql, ui_env):
     try:
         status = _backfill_done(graphql, backfill_id)
     finally:
-        daemon.terminate()
-        daemon.wait(timeout=60)
+        _stop(daemon)
     assert status == "COMPLETED_SUCCESS"
     [run_id] = [r["runId"] for r in _backfill_runs(graphql, backfill_id)]  # one run
     run = graphql(RUN, {"id": run_id})["runOrError"]
