@@ -36,9 +36,10 @@ ui-test: $(STAMP)
 
 # The UI uses the instance the `recon` commands record their runs in. `exec` makes dagster
 # make's own child, so Ctrl-C and SIGTERM (make passes it on) reach it and it stops its
-# webserver, daemon and code server. DEV_ARGS: dagster dev's options (host, port).
+# webserver, daemon and code server. DEV_ARGS: dagster dev's options (host, port). The
+# instance's dagster.yaml makes every run the UI launches a run of nightly_reconciliation.
 dev: $(STAMP)
-	mkdir -p $(RECON_HOME)/dagster
+	$(BIN)/python -m recon_assets.instance $(RECON_HOME)/dagster
 	DAGSTER_HOME=$(abspath $(RECON_HOME))/dagster exec $(BIN)/dagster dev -w workspace.yaml $(DEV_ARGS)
 
 lint: $(STAMP)

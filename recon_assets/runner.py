@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from recon_assets.definitions import build_definitions
 from recon_assets.history import nights_to_reconcile
+from recon_assets.instance import write_instance_config
 from recon_assets.jobs import NIGHTLY_JOB
 from recon_assets.resources import build_warehouse
 from recon_assets.settings import Settings
@@ -51,11 +52,7 @@ def failed_step(instance: dg.DagsterInstance) -> tuple[str, str | None]:
 def dagster_instance(settings: Settings) -> dg.DagsterInstance:
     """`$DAGSTER_HOME`, or `$RECON_HOME/dagster`, so `make dev` shows the CLI's runs too."""
     home = Path(os.environ.get("DAGSTER_HOME") or settings.home / "dagster").resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        # No usage statistics leave a retailer's machine unless someone opts in.
-        config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    write_instance_config(home)
     return dg.DagsterInstance.from_config(str(home))
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 import dagster as dg
 
 from recon_assets.definitions import build_definitions, defs
+from recon_assets.jobs import NIGHTLY_JOB
 from recon_assets.partitions import build_daily_partitions
 from recon_assets.rules import load_rules
 from recon_assets.settings import Settings, store_start_date
@@ -38,6 +39,8 @@ def test_every_asset_is_daily_partitioned_in_the_retailer_timezone_owned_and_des
         assert node.backfill_policy == dg.BackfillPolicy.single_run(), key
     assert partitions.timezone == "Europe/London"
     assert graph.get(dg.AssetKey("ledger_entries")).owners == ["team:finance-systems"]
+    # A backfill from the job's page is one run over the range because the job has it too.
+    assert defs.resolve_job_def(NIGHTLY_JOB).backfill_policy == dg.BackfillPolicy.single_run()
 
 
 def test_partitions_start_at_the_settings_first_night(tmp_path, monkeypatch):
@@ -107,6 +110,7 @@ def test_every_check_is_per_night():
 def test_the_schedule_runs_unless_told_not_to(monkeypatch):
     schedule = defs.resolve_schedule_def("nightly_reconciliation_schedule")
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert schedule.job_name == NIGHTLY_JOB
     assert schedule.description
     monkeypatch.setenv("RECON_SCHEDULE", "stopped")
     stopped = build_definitions(Settings.from_env())

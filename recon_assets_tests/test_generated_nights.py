@@ -11,6 +11,7 @@ import pytest
 from recon_assets.generator import INJECTION_KINDS, generate
 from recon_assets.money import format_money, to_major
 from recon_assets.reconciliation.exceptions import night_information
+from recon_assets.reporting.assets import NO_NEW_GENUINE_ERRORS
 from recon_assets.reporting.facts import gather_facts
 from recon_assets.reporting.narrative import break_line, build_narrative, render_markdown
 from recon_assets.rules import load_rules
@@ -81,6 +82,28 @@ def test_every_output_check_passed_on_every_night(fourteen_nights):
             if not c.passed and c.severity == dg.AssetCheckSeverity.ERROR
         ]
         assert failed == []
+
+
+def test_a_night_with_new_genuine_errors_warns_and_its_run_succeeds(fourteen_nights):
+    _, warehouse, results = fourteen_nights
+    genuine = warehouse.query(
+        "SELECT recon_date, break_id FROM classified_variances WHERE class = 'genuine_error'"
+    )
+    nights = pd.to_datetime(genuine["recon_date"]).dt.date
+    by_night = {night: set(ids) for night, ids in genuine.groupby(nights)["break_id"]}
+    warned = []
+    for i, result in enumerate(results):
+        night = START + timedelta(days=i)
+        new = by_night.get(night, set()) - by_night.get(night - timedelta(days=1), set())
+        [evaluation] = [
+            c for c in result.get_asset_check_evaluations() if c.check_name == NO_NEW_GENUINE_ERRORS
+        ]
+        assert result.success and evaluation.severity == dg.AssetCheckSeverity.WARN
+        assert evaluation.passed == (not new), night
+        assert evaluation.partition == night.isoformat()
+        warned += [] if evaluation.passed else [night]
+    # The injected breaks give new genuine errors on some nights, not on every one.
+    assert 0 < len(warned) < NIGHTS
 
 
 def test_zero_injections_tie_every_leg(tmp_path):

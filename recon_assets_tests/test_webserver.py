@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
 from recon_assets.generator import generate, parse_breaks
+from recon_assets.instance import write_instance_config
 from recon_assets.runner import materialize_nights, nights
 from recon_assets.settings import PROJECT_ROOT, Settings
 from recon_assets_tests.conftest import free_port
@@ -22,10 +26,9 @@ FIRST = date(2026, 3, 20)
 LAST = FIRST + timedelta(days=2)
 STARTUP_SECONDS = 120
 WEBSERVER = [sys.executable, "-m", "dagster_webserver", "-w", "workspace.yaml"]
-QUEUED_RUNS = """run_coordinator:
-  module: dagster.core.run_coordinator
-  class: QueuedRunCoordinator
-"""
+DAEMON = [str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", "workspace.yaml"]
+# The daemon's start, its backfill tick, the run of three nights, the tick that sees it done.
+RUNS_SECONDS = 240
 
 
 def _get(url: str) -> bytes:
@@ -34,7 +37,9 @@ def _get(url: str) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def graphql(tmp_path_factory):
+def ui_env(tmp_path_factory):
+    """Three nights reconciled by `recon backfill`, the last one missing the 3PL's file, on
+    an instance configured as the product configures it; the environment its servers get."""
     root = tmp_path_factory.mktemp("ui")
     env = {
         **os.environ,
@@ -47,22 +52,37 @@ def graphql(tmp_path_factory):
     for name in ("RECON_HOME", "RECON_LANDING_DIR", "RECON_START_DATE", "DAGSTER_HOME"):
         patch.setenv(name, env[name])
     settings = Settings.from_env()
-    # Runs launched through the UI's API wait in the queue (no daemon here): what they would
-    # run can be read, and the reconciled nights stay as the backfill left them.
-    (root / "dagster").mkdir()
-    (root / "dagster" / "dagster.yaml").write_text(QUEUED_RUNS)
+    # Runs launched through the UI's API wait in the instance's queue until a test starts
+    # the daemon.
+    write_instance_config(root / "dagster")
     generate(settings.landing_dir, FIRST, 3, 5, 3, breaks=parse_breaks("none"))
     # The last night is not clean: the 3PL sent nothing.
     (settings.landing_dir / "shipments" / f"{LAST}.csv").unlink()
     materialize_nights(settings, nights(FIRST, LAST), backfill=True)
-    port = free_port()
-    server = subprocess.Popen(
-        [*WEBSERVER, "-h", "127.0.0.1", "-p", str(port)],
+    yield env
+    patch.undo()
+
+
+def _start(command: list[str], env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        command,
         cwd=PROJECT_ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own group: its code server and runs stop with it
     )
+
+
+def _stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def graphql(ui_env):
+    port = free_port()
+    server = _start([*WEBSERVER, "-h", "127.0.0.1", "-p", str(port)], ui_env)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
@@ -81,16 +101,17 @@ def graphql(tmp_path_factory):
                 data=json.dumps({"query": text, "variables": variables or {}}).encode(),
                 headers={"Content-Type": "application/json"},
             )
-            with urllib.request.urlopen(request, timeout=60) as response:
-                answer = json.loads(response.read())
+            try:
+                with urllib.request.urlopen(request, timeout=60) as response:
+                    answer = json.loads(response.read())
+            except urllib.error.HTTPError as err:
+                answer = json.loads(err.read())
             assert "errors" not in answer, answer
             return answer["data"]
 
         yield query
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-        patch.undo()
+        _stop(server)
 
 
 def test_asset_groups_and_owners(graphql):
@@ -104,9 +125,9 @@ def test_asset_groups_and_owners(graphql):
     assert all(owners for _, owners in seen.values())
 
 
-def test_the_backfill_is_one_run_of_the_nightly_job(graphql):
+def test_recon_backfill_is_one_run_of_the_nightly_job(graphql):
     runs = graphql(
-        '{ runsOrError(filter: {pipelineName: "nightly_reconciliation"}) '
+        '{ runsOrError(filter: {tags: [{key: "recon/backfill", value: "true"}]}) '
         "{ ... on Runs { results { jobName status tags { key value } } } } }"
     )["runsOrError"]["results"]
     assert len(runs) == 1
@@ -120,7 +141,7 @@ def test_the_backfill_is_one_run_of_the_nightly_job(graphql):
 CHECK_HISTORY = """
 query ($asset: AssetKeyInput!, $check: String!) {
   assetCheckExecutions(assetKey: $asset, checkName: $check, limit: 20) {
-    partition status evaluation { severity }
+    partition runId status evaluation { severity }
   }
 }"""
 
@@ -159,20 +180,46 @@ LAUNCH_ASSETS = """
 LAUNCH = """
 mutation ($params: ExecutionParams!) {
   launchPipelineExecution(executionParams: $params) {
-    __typename ... on LaunchRunSuccess { run { runId } }
+    __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message stack }
   }
 }"""
-RUN_CHECKS = """
+RUN = """
 query ($id: ID!) {
-  runOrError(runId: $id) { ... on Run { status assetCheckSelection { name assetKey { path } } } }
+  runOrError(runId: $id) { ... on Run {
+    runId jobName status tags { key value } assetCheckSelection { name assetKey { path } }
+    eventConnection(limit: 1000) { events {
+      __typename ... on MaterializationEvent { assetKey { path } partition }
+    } }
+  } }
+}"""
+TERMINATE = """
+mutation ($id: String!) { terminateRun(runId: $id) { __typename } }"""
+BACKFILL = """
+mutation ($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) {
+    __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message }
+  }
+}"""
+BACKFILL_STATUS = """
+query ($id: String!) {
+  partitionBackfillOrError(backfillId: $id) { ... on PartitionBackfill { status } }
+}"""
+BACKFILL_RUNS = """
+query ($id: String!) {
+  runsOrError(filter: {tags: [{key: "dagster/backfill", value: $id}]}) {
+    ... on Runs { results { runId } }
+  }
 }"""
 
 
-def test_materialize_all_in_the_ui_selects_only_checks_of_the_night(graphql):
-    """The run the UI launches for "Materialize all" on one night, built as the UI builds it:
-    the first job every asset is in, and each asset's checks in that job."""
+def _ui_launch_params(graphql) -> tuple[dict, list]:
+    """What the asset graph's "Materialize all" sends for one night, built as the UI builds it
+    (LaunchAssetExecutionButton.tsx): the first job every asset is in, each asset's checks in
+    that job; and the checks it offered."""
     assets = graphql(LAUNCH_ASSETS)["assetNodes"]
     job = next(j for j in assets[0]["jobNames"] if all(j in a["jobNames"] for a in assets))
+    # Dagster's implicit job sorts before ours: the UI picks it, the instance swaps it.
+    assert job == "__ASSET_JOB"
     checks = [
         (check, a["assetKey"]["path"])
         for a in assets
@@ -194,13 +241,90 @@ def test_materialize_all_in_the_ui_selects_only_checks_of_the_night(graphql):
             ],
         },
     }
+    return params, checks
+
+
+def _backfill_runs(graphql, backfill_id: str) -> list[dict]:
+    return graphql(BACKFILL_RUNS, {"id": backfill_id})["runsOrError"]["results"]
+
+
+def _backfill_done(graphql, backfill_id: str) -> str:
+    """The backfill's status once the daemon has marked it done (after its run finished)."""
+    deadline = time.monotonic() + RUNS_SECONDS
+    while True:
+        status = graphql(BACKFILL_STATUS, {"id": backfill_id})["partitionBackfillOrError"]
+        if status["status"] not in ("REQUESTED", "CANCELING"):
+            return status["status"]
+        assert time.monotonic() < deadline, status
+        time.sleep(2)
+
+
+def _in_run(graphql, asset: str, check: str, run_id: str) -> dict[str, str]:
+    """A check's result per night in one run."""
+    executions = graphql(CHECK_HISTORY, {"asset": {"path": [asset]}, "check": check})
+    return {
+        e["partition"]: e["status"]
+        for e in executions["assetCheckExecutions"]
+        if e["runId"] == run_id
+    }
+
+
+def _materialized(run: dict) -> dict[str, list[str]]:
+    """Each asset's nights, in the order the run materialised them."""
+    nights_by_asset: dict[str, list[str]] = {}
+    for event in run["eventConnection"]["events"]:
+        if event["__typename"] == "MaterializationEvent":
+            nights_by_asset.setdefault(event["assetKey"]["path"][0], []).append(event["partition"])
+    return nights_by_asset
+
+
+def test_what_the_ui_launches_runs_as_the_nightly_job(graphql, ui_env):
+    """Materialize all on one night and a 3-night backfill, sent as the asset graph sends
+    them: each is one run of nightly_reconciliation, and a real dagster-daemon carries out
+    the backfill as that one run, the nights in date order, each night's checks recorded."""
+    params, checks = _ui_launch_params(graphql)
     launched = graphql(LAUNCH, {"params": params})["launchPipelineExecution"]
     assert launched["__typename"] == "LaunchRunSuccess", launched
-    run = graphql(RUN_CHECKS, {"id": launched["run"]["runId"]})["runOrError"]
-    assert run["status"] == "QUEUED"
-    selected = {(c["assetKey"]["path"][0], c["name"]) for c in run["assetCheckSelection"]}
+    single = graphql(RUN, {"id": launched["run"]["runId"]})["runOrError"]
+    assert (single["jobName"], single["status"]) == ("nightly_reconciliation", "QUEUED")
+    assert {"key": "dagster/partition", "value": LAST.isoformat()} in single["tags"]
+    selected = {(c["assetKey"]["path"][0], c["name"]) for c in single["assetCheckSelection"]}
     per_night = {(path[0], c["name"]) for c, path in checks if c["partitionDefinition"]}
     # Every check the UI runs is one of the night's; none reads the wall clock.
-    assert selected == per_night
+    assert selected == per_night and len(selected) == len(checks)
     assert ("exception_report", "night_is_clean") in selected
-    assert len(selected) == sum(len(a["assetChecksOrError"]["checks"]) for a in assets)
+    # Terminated in the queue, as the UI's Terminate does: the backfill below runs the same
+    # recreated kind of run, and a second run would double the test's time.
+    terminated = graphql(TERMINATE, {"id": single["runId"]})["terminateRun"]
+    assert terminated["__typename"] == "TerminateRunSuccess", terminated
+
+    # The asset graph's partition dialog over every asset: an asset backfill.
+    every_asset = params["selector"]["assetSelection"]
+    backfill = {"assetSelection": every_asset, "partitionNames": nights(FIRST, LAST)}
+    backfill = {**backfill, "fromFailure": False, "tags": []}
+    started = graphql(BACKFILL, {"params": backfill})["launchPartitionBackfill"]
+    assert started["__typename"] == "LaunchBackfillSuccess", started
+    backfill_id = started["backfillId"]
+
+    daemon = _start(DAEMON, ui_env)
+    try:
+        status = _backfill_done(graphql, backfill_id)
+    finally:
+        _stop(daemon)
+    assert status == "COMPLETED_SUCCESS"
+    [run_id] = [r["runId"] for r in _backfill_runs(graphql, backfill_id)]  # one run
+    run = graphql(RUN, {"id": run_id})["runOrError"]
+    assert (run["jobName"], run["status"]) == ("nightly_reconciliation", "SUCCESS")
+    tags = {t["key"]: t["value"] for t in run["tags"]}
+    assert tags["dagster/asset_partition_range_start"] == FIRST.isoformat()
+    assert tags["dagster/asset_partition_range_end"] == LAST.isoformat()
+    materialized = _materialized(run)
+    assert len(materialized) == len(every_asset)
+    # Every asset took the three nights, in date order.
+    assert all(found == nights(FIRST, LAST) for found in materialized.values()), materialized
+    # Every night has its own result; the 3PL's file is missing on the last night only.
+    first, second, last = nights(FIRST, LAST)
+    clean = _in_run(graphql, "exception_report", "night_is_clean", run_id)
+    assert clean == {first: "SUCCEEDED", second: "SUCCEEDED", last: "FAILED"}
+    history = _in_run(graphql, "matched_ledger", "history_is_complete", run_id)
+    assert history == dict.fromkeys(nights(FIRST, LAST), "SUCCEEDED")
