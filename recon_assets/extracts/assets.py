@@ -8,7 +8,6 @@ pages; a night the vendor did not deliver fails the extract in one line and leav
 file, so the reconciliation of that night says the source did not deliver.
 """
 
-
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path

@@ -37,6 +37,7 @@ from recon_assets.extracts.common import (
     backoff_seconds,
     retry_after_seconds,
 )
+from recon_assets.redact import redact
 
 API_VERSION = "2025-01"
 ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"
@@ -175,7 +176,7 @@ class ShopifyResource(dg.ConfigurableResource):
                 continue
             if answer.get("errors"):
                 message = " ".join(str(answer["errors"][0].get("message", "")).split())
-                raise ExtractError(f"Shopify refused the query: {message}")
+                raise ExtractError(f"Shopify refused the query: {redact(message)}")
             pages.append(answer)
             if 0 < wait <= self.max_retry_after:  # fewer points left than this page cost
                 time.sleep(wait)
@@ -220,7 +221,7 @@ def _said(response: requests.Response) -> str:
         errors = response.json().get("errors")
     except ValueError:
         errors = response.text
-    return " ".join(str(errors or response.reason).split())[:200]
+    return " ".join(redact(str(errors or response.reason)).split())[:200]
 
 
 def _points_wait(cost: dict) -> float:

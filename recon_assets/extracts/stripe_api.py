@@ -26,6 +26,7 @@ import dagster as dg
 import stripe
 
 from recon_assets.extracts.common import ExtractError, Night, major_units, retry_after_seconds
+from recon_assets.redact import redact
 
 DEFAULT_BASE_URL = "https://api.stripe.com"
 REPORT_TIME = "%Y-%m-%d %H:%M:%S"
@@ -114,10 +115,9 @@ class StripeResource(dg.ConfigurableResource):
 
 
 def _said(err: stripe.StripeError) -> str:
-    """Stripe's own message, one line; a key it echoes is masked already, and the key this
-    resource holds is never part of it (the SDK does not put it in messages)."""
-    text = err.user_message or type(err).__name__
-    return " ".join(str(text).split())
+    """Stripe's own message, one line; Stripe masks a key it echoes, and `redact` removes
+    the configured key should it ever appear."""
+    return " ".join(redact(str(err.user_message or type(err).__name__)).split())
 
 
 def _utc(epoch: int | None) -> str:
