@@ -162,3 +162,24 @@ def test_the_extracts_have_their_own_job_before_the_nightly_one(shop):
     assert graph.get(dg.AssetKey("storefront_orders")).parent_keys == {
         dg.AssetKey("shopify_orders")
     }
+
+
+def test_recon_extract_then_recon_run_reconciles_the_night(shop):
+    assert "Extracted shopify-orders, stripe-balance-change for 2024-05-04" in recon(
+        "extract", "--start", NIGHT
+    )
+    recon("run", "--date", NIGHT)
+    assert recon("report", "--date", NIGHT).startswith(f"Reconciliation for {NIGHT} is clean")
+
+
+def test_recon_extract_says_in_one_line_which_extract_failed(shop):
+    stripe, _ = shop
+    stripe.script = [Answer(401, {"error": {"message": "Invalid API Key provided: rk_****"}})]
+    result = CliRunner().invoke(app, ["extract", "--start", NIGHT])
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith(
+        f"The run for {NIGHT} failed at step stripe_balance_transactions: "
+        "Stripe rejected STRIPE_API_KEY: Invalid API Key provided: rk_****"
+    ), line
+    assert STRIPE_KEY not in result.output
