@@ -102,8 +102,9 @@ class StripeResource(dg.ConfigurableResource):
             ) from None
         except stripe.RateLimitError:
             raise ExtractError(
-                f"Stripe kept rate-limiting the extract of {night.business_date} after "
-                f"{self.max_retries + 1} attempts: run it again later"
+                f"Stripe kept rate-limiting the extract of {night.business_date}"
+                f" ({self.max_retries + 1} attempts, or a Retry-After over"
+                f" {self.max_retry_after:g} s): run it again later"
             ) from None
         except stripe.StripeError as err:
             status = f"HTTP {err.http_status}" if err.http_status else "no answer"
