@@ -165,3 +165,26 @@ def test_a_shop_other_than_the_configured_one_is_refused(sample_settings, tmp_pa
         failure_of(result)
     )
     assert fake.queries == []
+
+
+def test_a_refund_is_dated_by_its_own_time_and_counted_only_once_made(
+    sample_settings, tmp_path, httpserver
+):
+    orders = shopify_orders_from_sample()
+    # Created 2025-04-04 15:42 -0700, 23:42 in London; the export dates its refund then too.
+    (order,) = [o for o in orders if o["name"] == "#1095"]
+    refund = dict(order["refunds"][0], createdAt="2025-04-04T15:50:00-07:00")
+    later = {
+        "createdAt": "2025-04-09T10:00:00-07:00",
+        "totalRefundedSet": refund["totalRefundedSet"],
+    }
+    order["refunds"] = [refund, later]
+    FakeShopify(httpserver, orders)
+    result = run_extract(
+        sample_settings, sources_file(tmp_path, FEED), shopify_api(httpserver), "2025-04-04"
+    )
+    assert result.success
+    landed = (sample_settings.landing_dir / "storefront_orders/2025-04-04.csv").read_text()
+    (row,) = [line for line in landed.splitlines() if line.startswith("1095:refund")]
+    # The refund made by the end of the night, at its own time; the later one is not yet known.
+    assert row == "1095:refund,1095,refund,2025-04-04T15:50:00-07:00,CAD,154,0,card"
