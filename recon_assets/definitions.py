@@ -7,7 +7,7 @@ import warnings
 
 import dagster as dg
 
-from recon_assets.extracts.assets import EXTRACTS_GROUP, build_extract_assets, source_deps
+from recon_assets.extracts.assets import api_feeds, build_extract_assets, source_deps
 from recon_assets.jobs import (
     build_extracts_job,
     build_extracts_schedule,
@@ -59,7 +59,7 @@ def build_definitions(settings: Settings, *, allow_empty: bool = False) -> dg.De
     partitions = build_daily_partitions(settings)
     job = build_nightly_job(partitions)
     jobs, schedules = [job], [build_nightly_schedule(job, settings.schedule_running)]
-    if any(a.group_names_by_key.get(k) == EXTRACTS_GROUP for a in assets for k in a.keys):
+    if api_feeds(configured_feeds(settings)):
         extracts = build_extracts_job(partitions)
         jobs.append(extracts)
         schedules.append(build_extracts_schedule(extracts, settings.schedule_running))

@@ -26,14 +26,8 @@ def build_nightly_schedule(
     job: dg.UnresolvedAssetJobDefinition, running: bool
 ) -> dg.ScheduleDefinition:
     # A daily partition closes at midnight local time; the schedule fires two hours later.
-    return dg.build_schedule_from_partitioned_job(
-        job,
-        hour_of_day=2,
-        minute_of_hour=0,
-        description="Reconciles yesterday's business date at 02:00 local time, every night.",
-        default_status=(
-            dg.DefaultScheduleStatus.RUNNING if running else dg.DefaultScheduleStatus.STOPPED
-        ),
+    return _daily(
+        job, 2, "Reconciles yesterday's business date at 02:00 local time, every night.", running
     )
 
 
@@ -50,11 +44,22 @@ def build_extracts_schedule(
     job: dg.UnresolvedAssetJobDefinition, running: bool
 ) -> dg.ScheduleDefinition:
     # An hour before the reconciliation, so a slow API or a bulk operation has time.
+    return _daily(
+        job,
+        1,
+        "Pulls yesterday's night from the vendors' APIs at 01:00 local time.",
+        running,
+    )
+
+
+def _daily(
+    job: dg.UnresolvedAssetJobDefinition, hour: int, description: str, running: bool
+) -> dg.ScheduleDefinition:
     return dg.build_schedule_from_partitioned_job(
         job,
-        hour_of_day=1,
+        hour_of_day=hour,
         minute_of_hour=0,
-        description="Pulls yesterday's business date from the vendors' APIs at 01:00 local time.",
+        description=description,
         default_status=(
             dg.DefaultScheduleStatus.RUNNING if running else dg.DefaultScheduleStatus.STOPPED
         ),
