@@ -26,6 +26,7 @@ from recon_assets.adapters.config import SourcesConfigError, load_sources
 from recon_assets.audit.cli import accept, rules_app, trace
 from recon_assets.cli_errors import BadInput, explain, partitions_range
 from recon_assets.cli_options import DateOption, parse_date
+from recon_assets.extracts.assets import api_feeds
 from recon_assets.generator import generate as generate_retailer
 from recon_assets.generator import parse_breaks
 from recon_assets.history import HistoryIncomplete
@@ -41,9 +42,9 @@ from recon_assets.reconciliation.exceptions import (
     night_information,
 )
 from recon_assets.reporting.cli import print_slack_view, report
-from recon_assets.resources import build_resources
+from recon_assets.resources import build_resources, configured_feeds
 from recon_assets.rules import load_rules
-from recon_assets.runner import history_plan, materialize_nights, nights
+from recon_assets.runner import extract_nights, history_plan, materialize_nights, nights
 from recon_assets.settings import Settings, store_start_date
 from recon_assets.sources.landing import check_landing_folder
 from recon_assets.tags import REPOST_TAG
@@ -253,6 +254,29 @@ def backfill(
         allow_empty=allow_empty,
     )
     console.print(f"Reconciled {len(dates)} night(s), {dates[0]} to {dates[-1]}.")
+
+
+@app.command()
+def extract(
+    start: Annotated[str, typer.Option(help="First business date.")],
+    end: Annotated[str | None, typer.Option(help="Last business date (default --start).")] = None,
+) -> None:
+    """Pull nights from the vendors' APIs (the feeds via api in rules/sources.yaml) into the
+    landing files; the nightly_extracts schedule does it at 01:00 for yesterday."""
+    first = parse_date(start, "--start")
+    last = parse_date(end, "--end") if end else first
+    if last < first:
+        raise typer.BadParameter(f"{last} is before --start {first}", param_hint="--end")
+    settings = Settings.from_env()
+    feeds = api_feeds(configured_feeds(settings))
+    if not feeds:
+        raise BadInput(
+            f"no feed of {settings.rules_dir / 'sources.yaml'} is via api: nothing to extract"
+        )
+    refuse_nights_outside(settings, first, last)
+    extract_nights(settings, first.isoformat(), last.isoformat())
+    formats = ", ".join(f.format for f in feeds)
+    console.print(f"Extracted {formats} for {first} to {last} into {settings.landing_dir}.")
 
 
 @app.command()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import dagster as dg
 import duckdb
 
+from recon_assets.adapters.config import SourcesConfigError
 from recon_assets.partitions import build_daily_partitions
 from recon_assets.redact import redact
 from recon_assets.rules import RulesError
@@ -73,7 +74,7 @@ def explain(err: BaseException, home: str) -> Outcome:
     night = next((e for e in errors if isinstance(e, NightFailed)), None)
     before = f"{night.night} not reconciled: " if night else ""
     for e in errors:
-        if isinstance(e, SettingsError | BadInput):
+        if isinstance(e, SettingsError | BadInput | SourcesConfigError):
             return Outcome(one_line(str(e)), BAD_INPUT)
         if isinstance(e, LandingError | LandingFolderError | RulesError):
             # One line per problem already, naming the file (line and column): kept as they are.

@@ -1,4 +1,4 @@
-"""Secrets out of error text: what Slack, BigQuery or the narrator answer can echo a token,
+"""Secrets out of error text: what Slack, BigQuery, the narrator or a vendor API answer can echo,
 and that text is logged, stored in run metadata and printed; it passes through `redact` first."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import os
 import re
 
 # Environment variables holding a secret (README lists them).
-SECRET_ENVS = ("SLACK_BOT_TOKEN", "ANTHROPIC_API_KEY")
+SECRET_ENVS = ("SLACK_BOT_TOKEN", "ANTHROPIC_API_KEY", "STRIPE_API_KEY", "SHOPIFY_ADMIN_TOKEN")
 # Any Slack token (bot xoxb-, user xoxp-, app xoxa-, refresh xoxe-...), configured or not.
 _SLACK_TOKEN = re.compile(r"xox[a-z]-[A-Za-z0-9-]+")
 REDACTED = "[redacted]"

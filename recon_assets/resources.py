@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import dagster as dg
+
+from recon_assets.adapters.config import load_sources
+from recon_assets.extracts.assets import EXTRACTS, api_feeds
+from recon_assets.extracts.shopify_api import ShopifyResource
+from recon_assets.extracts.stripe_api import DEFAULT_BASE_URL, StripeResource
 from recon_assets.history import NightCalendar
 from recon_assets.reconciliation.assets import rules_resource
 from recon_assets.reporting.slack import slack_resource_from_env
@@ -23,6 +29,31 @@ def build_warehouse(settings: Settings) -> Warehouse:
     )
 
 
+def configured_feeds(settings: Settings):
+    """The feeds of `rules/sources.yaml`, if the rules have one."""
+    path = settings.rules_dir / "sources.yaml"
+    return load_sources(path, settings.timezone) if path.is_file() else []
+
+
+def build_extract_resources(settings: Settings) -> dict[str, Any]:
+    """The API clients of the feeds pulled via api only: credentials are read from the
+    environment when a run needs them (dg.EnvVar), never stored in config or logged."""
+    wanted = {EXTRACTS[feed.format].resource for feed in api_feeds(configured_feeds(settings))}
+    resources: dict[str, Any] = {}
+    if "stripe_api" in wanted:
+        resources["stripe_api"] = StripeResource(
+            api_key=dg.EnvVar("STRIPE_API_KEY"),
+            base_url=settings.stripe_base_url or DEFAULT_BASE_URL,
+        )
+    if "shopify_api" in wanted:
+        resources["shopify_api"] = ShopifyResource(
+            shop=dg.EnvVar("SHOPIFY_SHOP"),
+            token=dg.EnvVar("SHOPIFY_ADMIN_TOKEN"),
+            base_url=settings.shopify_base_url or "",
+        )
+    return resources
+
+
 def build_resources(
     settings: Settings, landing_dir: str | None = None, allow_empty: bool = False
 ) -> dict[str, Any]:
@@ -37,4 +68,5 @@ def build_resources(
         "calendar": NightCalendar(first_night=settings.start_date),
         "report_files": ReportFiles(reports_dir=str(settings.reports_dir)),
         "slack": slack_resource_from_env(settings.slack_channel),
+        **build_extract_resources(settings),
     }

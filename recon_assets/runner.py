@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from recon_assets.definitions import build_definitions
 from recon_assets.history import nights_to_reconcile
 from recon_assets.instance import write_instance_config
-from recon_assets.jobs import NIGHTLY_JOB
+from recon_assets.jobs import EXTRACTS_JOB, NIGHTLY_JOB
 from recon_assets.resources import build_warehouse
 from recon_assets.settings import Settings
 from recon_assets.tags import BACKFILL_TAG
@@ -83,14 +83,15 @@ def materialize_range(
     tags: dict[str, str] | None = None,
     selection: Sequence[str] | None = None,
     allow_empty: bool = False,
+    job_name: str = NIGHTLY_JOB,
 ) -> dg.ExecuteInProcessResult:
-    """One run of the `nightly_reconciliation` job over the nights first..last, in date order
-    (or over `selection` only); raises on failure. `allow_empty`: a missing landing folder or
-    file may replace stored nights with empty ones (`--allow-empty`)."""
+    """One run of the `nightly_reconciliation` job (or `job_name`) over the nights
+    first..last, in date order (or over `selection` only); raises on failure. `allow_empty`:
+    a missing landing folder or file may replace stored nights with empty ones."""
     if landing_dir:
         settings = dataclasses.replace(settings, landing_dir=Path(landing_dir))
     definitions = build_definitions(settings, allow_empty=allow_empty)
-    job = definitions.resolve_job_def(NIGHTLY_JOB)
+    job = definitions.resolve_job_def(job_name)
     for night in (first, last):
         # A run over partition tags is not checked against the partitions by Dagster itself.
         if not job.partitions_def.has_partition_key(night):
@@ -189,6 +190,17 @@ def materialize_nights(
             span = date.fromisoformat(last) - date.fromisoformat(first)
             progress.advance(task, span.days + 1)
     return results
+
+
+def extract_nights(settings: Settings, first: str, last: str) -> dg.ExecuteInProcessResult:
+    """One run of the `nightly_extracts` job over first..last (a Shopify backfill is then one
+    bulk operation); raises NightFailed naming the extract that failed."""
+    instance = dagster_instance(settings)
+    span = first if first == last else f"{first} to {last}"
+    try:
+        return materialize_range(settings, first, last, instance=instance, job_name=EXTRACTS_JOB)
+    except Exception as err:
+        raise NightFailed(span, *failed_step(instance)) from err
 
 
 def history_plan(settings: Settings, night: date, landing_dir: Path | None = None) -> list[str]:

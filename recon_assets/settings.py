@@ -42,6 +42,9 @@ class Settings:
     bigquery_api_endpoint: str | None = None
     # DuckDB's memory cap (e.g. `4GB`); past it, DuckDB spills to `duckdb_temp_dir`.
     duckdb_memory_limit: str = ""
+    # The vendors' API base URLs for the extracts (a local test server); None: the vendor's.
+    stripe_base_url: str | None = None
+    shopify_base_url: str | None = None
 
     @property
     def duckdb_temp_dir(self) -> Path:
@@ -108,6 +111,8 @@ class Settings:
             bigquery_location=os.environ.get("RECON_BQ_LOCATION") or None,
             bigquery_api_endpoint=os.environ.get("RECON_BQ_API_ENDPOINT") or None,
             duckdb_memory_limit=os.environ.get("RECON_DUCKDB_MEMORY_LIMIT", ""),
+            stripe_base_url=os.environ.get("RECON_STRIPE_BASE_URL") or None,
+            shopify_base_url=os.environ.get("RECON_SHOPIFY_BASE_URL") or None,
         )
 
 

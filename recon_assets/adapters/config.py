@@ -8,7 +8,13 @@ feeds:
     processor: stripe                  # optional, processor formats only
     currency: GBP                      # optional, for exports without currency (ledgers, POS)
     order_key: metadata.order_id       # optional, processor formats: the field with the order key
+    via: files                         # optional: files (default) or api (recon_assets/extracts)
+    account: acct_123                  # api only, Stripe: a connected account (Stripe-Account)
+    shop: my-store.myshopify.com       # api only, Shopify: must be the shop SHOPIFY_SHOP names
 ```
+
+A feed `via: api` is pulled every night by its extract asset (API_FORMATS: Stripe's balance
+transactions, Shopify's orders) instead of read from `path`, which it does not take.
 
 Validation is strict: an unknown key, an unknown format or zone, a processor on a format that
 feeds no processor source, an `order_key` the format does not have, or two Stripe settlement
@@ -21,6 +27,7 @@ from __future__ import annotations
 import glob
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -31,6 +38,8 @@ from recon_assets.rules import RulesError, line_of, load_yaml_model
 from recon_assets.settings import DEFAULT_TIMEZONE
 
 EXCLUSIVE_SETTLEMENT_FORMATS = frozenset({"stripe-balance-change", "stripe-payouts"})
+# Formats an extract can pull from the vendor's API (recon_assets/extracts), and what it takes.
+API_FORMATS = {"stripe-balance-change": "account", "shopify-orders": "shop"}
 
 
 class SourcesConfigError(ValueError):
@@ -41,11 +50,14 @@ class _Feed(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     format: str
-    path: str
+    path: str | None = None  # files only
     timezone: str | None = None  # None: the retailer's zone, given when the file is loaded
     processor: str | None = None
     currency: str | None = None
     order_key: str | None = None
+    via: Literal["files", "api"] = "files"
+    account: str | None = None
+    shop: str | None = None
 
     @field_validator("format")
     @classmethod
@@ -68,8 +80,8 @@ class _Feed(BaseModel):
 
     @field_validator("path")
     @classmethod
-    def _non_empty(cls, value: str) -> str:
-        if not value.strip():
+    def _non_empty(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
             raise ValueError("must not be empty")
         return value
 
@@ -83,19 +95,24 @@ class _SourcesFile(BaseModel):
 @dataclass(frozen=True)
 class Feed:
     format: str
-    path: str
+    path: str | None
     timezone: str
     processor: str | None
     currency: str | None
     order_key: str | None
     line: int  # where the entry starts in sources.yaml
+    via: str = "files"
+    account: str | None = None
+    shop: str | None = None
 
     @property
     def sources(self) -> tuple[str, ...]:
         return ADAPTERS_BY_FORMAT[self.format].sources
 
     def files(self, base: Path) -> list[Path]:
-        """The exports this feed reads, sorted (a glob may match several)."""
+        """The exports this feed reads, sorted (a glob may match several); none from an API."""
+        if self.path is None:
+            return []
         pattern = str(base / self.path)
         return sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
 
@@ -117,6 +134,9 @@ def load_sources(path: Path | str, default_timezone: str = DEFAULT_TIMEZONE) -> 
             f.currency,
             f.order_key,
             line_of(root, ("feeds", i)),
+            f.via,
+            f.account,
+            f.shop,
         )
         for i, f in enumerate(parsed.feeds)
     ]
@@ -128,6 +148,7 @@ def _check_feeds(path: Path, feeds: list[Feed]) -> None:
     settling: dict[str, Feed] = {}
     for feed in feeds:
         adapter = ADAPTERS_BY_FORMAT[feed.format]
+        _check_via(path, feed)
         if feed.processor and not adapter.feeds_processor:
             raise SourcesConfigError(
                 f"{path}, line {feed.line}: processor is only for processor formats,"
@@ -152,3 +173,24 @@ def _check_feeds(path: Path, feeds: list[Feed]) -> None:
                     f" {other.line}) both settle processor {processor!r}; use one"
                 )
             settling[processor] = feed
+
+
+def _check_via(path: Path, feed: Feed) -> None:
+    """A file feed names its files; an API feed names none, and only what its API takes."""
+    where = f"{path}, line {feed.line}"
+    if feed.via == "files":
+        if feed.path is None:
+            raise SourcesConfigError(f"{where}: path is required for a feed via files")
+        if feed.account or feed.shop:
+            raise SourcesConfigError(f"{where}: account and shop are only for a feed via api")
+        return
+    if feed.format not in API_FORMATS:
+        raise SourcesConfigError(
+            f"{where}: no API extract for {feed.format}; via api is for {', '.join(API_FORMATS)}"
+        )
+    if feed.path is not None:
+        raise SourcesConfigError(f"{where}: a feed via api reads no files; remove path")
+    takes = API_FORMATS[feed.format]
+    given = [name for name in ("account", "shop") if getattr(feed, name) and name != takes]
+    if given:
+        raise SourcesConfigError(f"{where}: {given[0]} is not for {feed.format}")

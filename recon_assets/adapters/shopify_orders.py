@@ -10,7 +10,8 @@ only gift cards expects no parcel, and a zero-amount order expects no capture or
 never-paid order).
 The export has no refund date: the refund is dated by the latest timestamp the order has
 (Created/Paid/Fulfilled at), the earliest moment it can be known; use the payments export
-for the real refund dates.
+for the real refund dates. `Refunded at` is no export column: the API extract
+(recon_assets/extracts/shopify_api.py) fills it with the latest refund's own time.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ COLUMNS = {
     "quantity": Column.of("Lineitem quantity"),
     "ships": optional("Lineitem requires shipping"),
     "refunded": Column.of("Refunded Amount"),
+    "refunded_at": optional("Refunded at"),
     "cancelled": Column.of("Cancelled at"),
     "paid": optional("Paid at"),
     "fulfilled": optional("Fulfilled at"),
@@ -115,6 +117,8 @@ def _events(ctx: Context, order_id: str, order: Order) -> Iterator[Row]:
     refunded = first.minor("refunded", currency)
     if first.text("cancelled"):
         yield event("cancel", first.parse("cancelled", parse_offset_ts), refunded, 0)
+    elif refunded > 0 and first.text("refunded_at"):
+        yield event("refund", first.parse("refunded_at", parse_offset_ts), refunded, 0)
     elif refunded > 0:
         known = [first.parse(k, parse_offset_ts) for k in TIMESTAMPS if first.text(k)]
         yield event("refund", max(known), refunded, 0)

@@ -1,6 +1,7 @@
 """The seven source assets: read the night's landing file, store it, check it (blocking)."""
 
 import dataclasses
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -74,10 +75,14 @@ def refuse_to_forget_a_delivery(
 
 
 def build_source_asset(
-    spec: SourceSpec, partitions_def: dg.PartitionsDefinition, warehouse_kind: str
+    spec: SourceSpec,
+    partitions_def: dg.PartitionsDefinition,
+    warehouse_kind: str,
+    deps: Sequence[str] = (),
 ) -> dg.AssetsDefinition:
     @dg.asset(
         name=spec.name,
+        deps=list(deps),
         description=spec.description,
         group_name=SOURCES_GROUP,
         partitions_def=partitions_def,
@@ -176,6 +181,12 @@ def build_source_asset(
 
 
 def build_source_assets(
-    partitions_def: dg.PartitionsDefinition, warehouse_kind: str
+    partitions_def: dg.PartitionsDefinition,
+    warehouse_kind: str,
+    deps: Mapping[str, Sequence[str]] | None = None,
 ) -> list[dg.AssetsDefinition]:
-    return [build_source_asset(spec, partitions_def, warehouse_kind) for spec in SOURCES]
+    """The seven sources; `deps` names the extracts upstream of a source (its API feeds)."""
+    return [
+        build_source_asset(spec, partitions_def, warehouse_kind, (deps or {}).get(spec.name, ()))
+        for spec in SOURCES
+    ]
