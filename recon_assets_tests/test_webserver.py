@@ -15,8 +15,8 @@ import pytest
 
 from recon_assets.generator import generate, parse_breaks
 from recon_assets.runner import materialize_nights, nights
-from recon_assets.settings import PROJECT_ROOT, Settings
-from recon_assets_tests.conftest import free_port
+from recon_assets.settings import Settings
+from recon_assets_tests.conftest import CHECKOUT, free_port
 
 FIRST = date(2026, 3, 20)
 LAST = FIRST + timedelta(days=2)
@@ -58,7 +58,7 @@ def graphql(tmp_path_factory):
     port = free_port()
     server = subprocess.Popen(
         [*WEBSERVER, "-h", "127.0.0.1", "-p", str(port)],
-        cwd=PROJECT_ROOT,
+        cwd=CHECKOUT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

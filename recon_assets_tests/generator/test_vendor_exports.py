@@ -19,7 +19,7 @@ from recon_assets.reconciliation.exceptions import (
     night_information,
 )
 from recon_assets.rules import load_rules
-from recon_assets.settings import PROJECT_ROOT
+from recon_assets.settings import DEFAULT_RULES_DIR
 from recon_assets.warehouse import DuckDBWarehouse
 from recon_assets_tests.books import reconcile
 
@@ -27,7 +27,7 @@ START = date(2026, 3, 24)  # crosses the clocks going forward in Europe/London (
 NIGHTS = 9
 ORDERS_PER_DAY = 14
 SEED = 4
-RULES = load_rules(PROJECT_ROOT / "rules")
+RULES = load_rules(DEFAULT_RULES_DIR)
 
 
 def _without_evidence(text: str) -> list[dict]:
