@@ -21,8 +21,8 @@ from recon_assets.reconciliation.matching import run_matching
 from recon_assets.rules import load_rules
 from recon_assets.settings import DEFAULT_RULES_DIR
 from recon_assets.sources.catalog import SOURCES
-from recon_assets.sources.landing import LandingSource
-from recon_assets.warehouse import DuckDBWarehouse
+from recon_assets.sources.resource import LandingSource
+from recon_assets.warehouse_duckdb import DuckDBWarehouse
 
 
 def main() -> None:

@@ -23,7 +23,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from recon_assets.audit import backtest, read_only_session, stored_breaks, trace_key
+from recon_assets.audit.backtest import backtest, stored_breaks
+from recon_assets.audit.store import read_only_session
+from recon_assets.audit.trace import trace_key
 from recon_assets.generator import generate
 from recon_assets.rules import AcceptedPolicy, AcceptedRule
 from recon_assets.runner import materialize_night

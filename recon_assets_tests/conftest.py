@@ -19,7 +19,7 @@ for variable in ("RECON_START_DATE", "RECON_LANDING_DIR", "RECON_RULES_DIR", "RE
 
 from recon_assets.settings import Settings  # noqa: E402
 from recon_assets.sources.catalog import SOURCES_BY_NAME  # noqa: E402
-from recon_assets.warehouse import DuckDBWarehouse  # noqa: E402
+from recon_assets.warehouse_duckdb import DuckDBWarehouse  # noqa: E402
 
 # The checkout (workspace.yaml, the Makefile); the product itself finds its SQL and rules as
 # package data.

@@ -16,7 +16,7 @@ from recon_assets.reporting.narrative import break_line, build_narrative, render
 from recon_assets.rules import load_rules
 from recon_assets.runner import dagster_instance, materialize_night
 from recon_assets.settings import DEFAULT_RULES_DIR, Settings
-from recon_assets.warehouse import DuckDBWarehouse
+from recon_assets.warehouse_duckdb import DuckDBWarehouse
 from recon_assets_tests.books import reconcile
 
 START = date(2026, 3, 20)  # the range crosses the clocks going forward in Europe/London

@@ -18,7 +18,7 @@ from recon_assets.adapters.config import SourcesConfigError, load_sources
 from recon_assets.cli import app
 from recon_assets.rules import load_rules
 from recon_assets.settings import DEFAULT_RULES_DIR
-from recon_assets.warehouse import DuckDBWarehouse
+from recon_assets.warehouse_duckdb import DuckDBWarehouse
 from recon_assets_tests.adapters.conftest import read_source
 from recon_assets_tests.books import opened, reconcile
 

@@ -19,8 +19,9 @@ from recon_assets.definitions import build_assets
 from recon_assets.generator import generate
 from recon_assets.resources import build_resources
 from recon_assets.settings import DEFAULT_RULES_DIR, Settings
-from recon_assets.warehouse import DuckDBSession, DuckDBWarehouse
+from recon_assets.warehouse import DuckDBSession
 from recon_assets.warehouse_bigquery import BigQueryWarehouse
+from recon_assets.warehouse_duckdb import DuckDBWarehouse
 from recon_assets_tests.bigquery.standin import DATASET, LOCATION, PROJECT, StandIn
 
 FIRST_NIGHT = date(2025, 3, 28)

@@ -20,7 +20,7 @@ from recon_assets.reconciliation.exceptions import (
 )
 from recon_assets.rules import load_rules
 from recon_assets.settings import DEFAULT_RULES_DIR
-from recon_assets.warehouse import DuckDBWarehouse
+from recon_assets.warehouse_duckdb import DuckDBWarehouse
 from recon_assets_tests.books import reconcile
 
 START = date(2026, 3, 24)  # crosses the clocks going forward in Europe/London (29 March)
