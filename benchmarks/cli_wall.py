@@ -5,7 +5,7 @@
 Builds the year once into --home (as trace_year.py does: 14 generated nights reconciled for
 real, stacked 26 times with shifted dates and suffixed identifiers: 378 nights), then runs
 each command `--runs` times as its own process, the way a person at a terminal does, and
-prints the median wall time (--recon: another install's `recon`, e.g. the main branch's, on
+prints the median wall and CPU time (--recon: another install's `recon`, e.g. the main branch's, on
 the same store). Not a test: figures for the README and the issue.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -32,13 +33,18 @@ def build_year(home: Path) -> None:
     stack_copies(settings.duckdb_path, BASE_NIGHTS, COPIES)
 
 
-def wall(command: list[str], env: dict[str, str], runs: int) -> float:
-    times = []
+def timed(command: list[str], env: dict[str, str], runs: int) -> tuple[float, float]:
+    """Median wall time and median CPU time (user + system) of the command's process: on a
+    shared machine the wall time waits for a core, the CPU time is what it would take alone."""
+    walls, cpus = [], []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         began = time.perf_counter()
         subprocess.run(command, env=env, check=True, capture_output=True)
-        times.append(time.perf_counter() - began)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - began)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def main() -> None:
@@ -75,8 +81,9 @@ def main() -> None:
         "recon rules expiring": ["rules", "expiring"],
     }
     for label, command in commands.items():
-        seconds = wall([str(args.recon), *command], env, args.runs)
-        print(f"{label:48} median {seconds:5.2f} s of {args.runs} runs")
+        wall, cpu = timed([str(args.recon), *command], env, args.runs)
+        print(f"{label:44} median of {args.runs}: wall {wall:5.2f} s, CPU {cpu:5.2f} s")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":
