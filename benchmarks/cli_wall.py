@@ -49,7 +49,7 @@ def timed(command: list[str], env: dict[str, str], runs: int) -> tuple[float, fl
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--home", type=Path, default=Path(".recon-bench-year") / "home")
+    parser.add_argument("--home", type=Path, default=Path(".recon") / "bench-year" / "home")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--recon", type=Path, default=RECON)
     args = parser.parse_args()
