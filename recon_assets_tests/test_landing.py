@@ -216,7 +216,7 @@ BAD_CSV = {
     ),
     "arabic-indic digits": (
         _csv(HEADER, GOOD_ROW, _row(units="١٢")),
-        f"{FILE}, line 3, column units: '١٢' is not an integer number of minor units",
+        f"{FILE}, line 3, column units: '١٢' is not a whole number",
     ),
     "full-width digits": (
         _csv(HEADER, GOOD_ROW, _row(amount_minor="１２")),
