@@ -18,7 +18,7 @@ from typer.exceptions import TyperException
 from recon_assets.adapters import AdapterError, read_export, render_summary, write_export
 from recon_assets.adapters.config import SourcesConfigError, load_sources
 from recon_assets.audit.cli import accept, rules_app, trace
-from recon_assets.cli_errors import BadInput, explain, partitions_range
+from recon_assets.cli_errors import BAD_INPUT, BadInput, explain, partitions_range
 from recon_assets.cli_options import DateOption, parse_date
 from recon_assets.generator import generate as generate_retailer
 from recon_assets.generator import parse_breaks
@@ -54,8 +54,17 @@ class OneLineErrors(TyperGroup):
     def invoke(self, ctx: typer.Context) -> object:
         try:
             return super().invoke(ctx)
-        except (TyperException, typer.Exit, typer.Abort):  # usage errors and exits of its own
+        except (typer.Exit, typer.Abort):  # exits of its own
             raise
+        except TyperException as err:
+            # A usage error (unknown option, bad value): one line saying where the options
+            # are, not typer's boxed usage. Asking for help with no arguments stays help.
+            if ctx.meta.get(DEBUG) or type(err).__name__ == "NoArgsIsHelpError":
+                raise
+            where = getattr(err, "ctx", None) or ctx
+            command = " ".join(["recon", *where.command_path.split()[1:]])
+            errors.print(f"{err.format_message()}: see {command} --help", markup=False)
+            raise typer.Exit(getattr(err, "exit_code", BAD_INPUT)) from None
         except Exception as err:
             if ctx.meta.get(DEBUG):
                 raise
@@ -262,8 +271,7 @@ def exceptions(
     try:
         breaks = night_breaks(warehouse, night) + night_information(warehouse, night, owner)
     except NightNotReconciled as err:
-        console.print(f"[red]{err}[/red]")
-        raise typer.Exit(1) from None
+        raise BadInput(str(err)) from None
     typer.echo(as_json(breaks) if format == ExportFormat.json else as_csv(breaks), nl=False)
 
 

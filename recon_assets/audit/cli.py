@@ -20,6 +20,7 @@ from recon_assets.audit.backtest import RuleBacktest, backtest, rules_from_file,
 from recon_assets.audit.expiry import rules_expiring
 from recon_assets.audit.store import AuditError, audit_session
 from recon_assets.audit.trace import print_trace, trace_key
+from recon_assets.cli_errors import BAD_INPUT
 from recon_assets.money import format_money
 from recon_assets.rules import RulesError, load_accepted_policy, load_rules
 from recon_assets.settings import Settings
@@ -47,12 +48,13 @@ FormatOption = Annotated[Format, typer.Option("--format", help="Rich tables or J
 
 @contextmanager
 def _refusals() -> Iterator[None]:
-    """A question the stores or rules cannot answer ends the command with its reason."""
+    """A question the stores or rules cannot answer ends the command with its reason, exit
+    code 2 (bad input: a break or key not stored, a rules file that cannot be used)."""
     try:
         yield
     except (AuditError, RulesError) as err:
         console.print(f"[bold red]{err}[/]", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(BAD_INPUT) from None
 
 
 def trace(
