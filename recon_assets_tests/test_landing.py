@@ -73,7 +73,7 @@ def test_missing_column_is_named(tmp_path):
     ("override", "column", "expected"),
     [
         ({"amount_minor": "12.50"}, "amount_minor", "'12.50' is not an integer"),
-        ({"units": "two"}, "units", "'two' is not an integer"),
+        ({"units": "two"}, "units", "'two' is not a whole number"),
         ({"event_ts": "2026-03-28 23:59:30"}, "event_ts", "date and time with an offset"),
         ({"event_ts": "28/03/2026 23:59+00:00"}, "event_ts", "date and time with an offset"),
         ({"currency": "gbp"}, "currency", "'gbp' is not an active ISO-4217 currency code"),
