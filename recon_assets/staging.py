@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import dagster as dg
-import pandas as pd
 import sqlglot
 
 from recon_assets.sources.catalog import SOURCES
@@ -222,17 +221,11 @@ class StagedBigQuerySession(BigQuerySession):
     def __init__(self, session: BigQuerySession, schema: str, tables: Mapping[str, NightTable]):
         super().__init__(session.client, session.dataset)
         self.session_id, self.schema, self.tables = session.session_id, schema, tables
-        # Where a statement reads a night table it reads the run's view of it: the query of
-        # the view DuckDB's staging makes (sql/staging/prepare.sql, its last statement).
-        self.staging = tuple(
-            Staged(name, self.write_target(name), _view_query(table, schema))
-            for name, table in sorted(tables.items())
-        )
+        self.staging = bigquery_staging(schema, tables)
+        self._targets = {s.table: s.staged_table for s in self.staging}
 
     def write_target(self, table: str) -> str:
-        if table not in self.tables:
-            return table
-        return f"{self.schema}_staged_{table}"
+        return self._targets.get(table, table)
 
     def replacing(self, table: str, where: Mapping[str, Any]) -> None:
         night = self.tables.get(table)
@@ -243,10 +236,18 @@ class StagedBigQuerySession(BigQuerySession):
         self.run(sql, query_parameters(parameters, night.partition(where), PARTITION_TYPES))
 
 
-def _view_query(table: NightTable, schema: str) -> str:
-    *_, view = table.sql("prepare", bigquery_names(table, schema))
-    create = sqlglot.parse_one(view, read=SOURCE_DIALECT)
-    return create.expression.sql(dialect=SOURCE_DIALECT, comments=False)
+def bigquery_staging(schema: str, tables: Mapping[str, NightTable]) -> tuple[Staged, ...]:
+    """Each night table as the run's statements see it: written to its staged table, read as
+    the query of the view DuckDB's staging makes (sql/staging/prepare.sql, its last one)."""
+    out = []
+    for name, table in sorted(tables.items()):
+        names = bigquery_names(table, schema)
+        *_, view = table.sql("prepare", names)
+        rows = sqlglot.parse_one(view, read=SOURCE_DIALECT).expression.sql(
+            SOURCE_DIALECT, comments=False
+        )
+        out.append(Staged(name, dict(names)["staged_table"], rows))
+    return tuple(out)
 
 
 class BigQueryRunStaging:
@@ -304,13 +305,9 @@ class BigQueryRunStaging:
             created += [transpile(statement).sql for statement in tables]
         session.run(";\n".join(created) + ";")
 
-    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
-        with self.session() as session:
-            return session.query(sql, params)
-
-    def replace_partition(self, table: str, where: Mapping[str, Any], frame: pd.DataFrame) -> None:
-        with self.session() as session:
-            session.replace_partition(table, where, frame)
+    # A query and a partition replaced in a session of their own, as the warehouse does them.
+    query = BigQueryWarehouse.query
+    replace_partition = BigQueryWarehouse.replace_partition
 
     def publish(self) -> None:
         """Every night the run staged, into the stored tables in one transaction; then its

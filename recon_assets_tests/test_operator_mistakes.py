@@ -211,6 +211,16 @@ def _variables(**values: str) -> Callable[[Store, pytest.MonkeyPatch], None]:
     return set_them
 
 
+def _a_file_as(variable: str) -> Callable[[Store, pytest.MonkeyPatch], None]:
+    """A plain file where `variable` should name a folder."""
+
+    def point(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+        (store.root / "a-file").write_text("x")
+        monkeypatch.setenv(variable, str(store.root / "a-file"))
+
+    return point
+
+
 class _SlackStandIn(BaseHTTPRequestHandler):
     """Slack's Web API on loopback, answering every call as the path's first part says."""
 
@@ -626,10 +636,7 @@ MISTAKES: list[Mistake] = [
     ),
     (
         "recon-home-a-file",
-        lambda s, m: (
-            (s.root / "a-file").write_text("x"),
-            m.setenv("RECON_HOME", str(s.root / "a-file")),
-        ),
+        _a_file_as("RECON_HOME"),
         RUN_N3,
         "RECON_HOME='{root}/a-file' is a file: point RECON_HOME at a folder",
         2,
@@ -1383,10 +1390,7 @@ MISTAKES: list[Mistake] = [
     ),
     (
         "the-landing-variable-pointing-at-a-file",
-        lambda s, m: (
-            (s.root / "a-file").write_text("x"),
-            m.setenv("RECON_LANDING_DIR", str(s.root / "a-file")),
-        ),
+        _a_file_as("RECON_LANDING_DIR"),
         RUN_N3,
         "landing folder {root}/a-file does not exist: pass --landing (or set "
         "RECON_LANDING_DIR) to the folder the sources deliver into, or --allow-empty (resource "
@@ -1421,10 +1425,7 @@ MISTAKES: list[Mistake] = [
     ),
     (
         "dagster-home-a-file",
-        lambda s, m: (
-            (s.root / "a-file").write_text("x"),
-            m.setenv("DAGSTER_HOME", str(s.root / "a-file")),
-        ),
+        _a_file_as("DAGSTER_HOME"),
         RUN_N3,
         "DAGSTER_HOME='{root}/a-file' is a file: point DAGSTER_HOME at a folder, or unset it "
         "(the runs are then kept under RECON_HOME)",
