@@ -704,7 +704,8 @@ MISTAKES: list[Mistake] = [
         RUN_N3,
         _rejected_in(
             "oms_orders",
-            "line 2: Value with unterminated quote found.",
+            "line 2: has a quote that is never closed: close it (a quote inside a quoted field "
+            "is written twice)",
         ),
         2,
     ),

@@ -55,6 +55,8 @@ _REJECTS = {
     "TOO MANY COLUMNS": "has more fields than the header",
     "MISSING COLUMNS": "has fewer fields than the header",
     "INVALID ENCODING": _NOT_UTF8,
+    "UNQUOTED VALUE": "has a quote that is never closed: close it (a quote inside a quoted "
+    "field is written twice)",
 }
 
 
