@@ -19,6 +19,8 @@ from rich.console import Console
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
+from recon_assets.failures import BAD_INPUT
+
 errors = Console(stderr=True, soft_wrap=True, highlight=False)
 DEBUG = "recon_debug"
 
@@ -129,8 +131,17 @@ class Recon(TyperGroup):
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except (TyperException, typer.Exit, typer.Abort):  # usage errors and exits of its own
+        except (typer.Exit, typer.Abort):  # exits of its own
             raise
+        except TyperException as err:
+            # A usage error (unknown option, bad value): one line saying where the options
+            # are, not typer's boxed usage. Asking for help with no arguments stays help.
+            if ctx.meta.get(DEBUG) or type(err).__name__ == "NoArgsIsHelpError":
+                raise
+            where = getattr(err, "ctx", None) or ctx
+            command = " ".join(["recon", *where.command_path.split()[1:]])
+            errors.print(f"{err.format_message()}: see {command} --help", markup=False)
+            raise typer.Exit(getattr(err, "exit_code", BAD_INPUT)) from None
         except Exception as err:
             if ctx.meta.get(DEBUG):
                 raise

@@ -15,6 +15,9 @@ import duckdb
 
 from recon_assets.adapters.config import SourcesConfigError
 from recon_assets.failures import (
+    BAD_INPUT,
+    FAILURE,
+    BadInput,
     LandingError,
     LandingFolderError,
     NightFailed,
@@ -24,8 +27,6 @@ from recon_assets.failures import (
 from recon_assets.redact import redact
 from recon_assets.settings import SettingsError
 
-BAD_INPUT = 2
-FAILURE = 1
 DEBUG_HINT = "(recon --debug ... prints the traceback)"
 NO_SPACE = os.strerror(errno.ENOSPC)  # "No space left on device"
 
@@ -34,10 +35,6 @@ NO_SPACE = os.strerror(errno.ENOSPC)  # "No space left on device"
 class Outcome:
     message: str
     exit_code: int
-
-
-class BadInput(ValueError):
-    """An operator mistake a command found itself; its message says what to do."""
 
 
 def chain(err: BaseException) -> Iterator[BaseException]:

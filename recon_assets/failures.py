@@ -7,8 +7,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+# The exit codes of `recon`: bad input (fix it and run again), a failure (run again, or look).
+BAD_INPUT = 2
+FAILURE = 1
 # A landing file's problems are listed up to this many (the first five are printed).
 MAX_PROBLEMS = 50
+
+
+class BadInput(ValueError):
+    """An operator mistake a command found itself; its message says what to do."""
 
 
 class RulesError(ValueError):

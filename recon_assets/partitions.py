@@ -31,6 +31,11 @@ def partitions_range(partitions: dg.DailyPartitionsDefinition) -> str:
     """The nights a store can reconcile, as the command line says them."""
     first = partitions.get_first_partition_key()
     last = partitions.get_last_partition_key()
+    if first is None:
+        return (
+            f"none yet, RECON_START_DATE ({partitions.start.date()}) is after the last complete "
+            "day in RECON_TIMEZONE: set it to the first business date your landing files cover"
+        )
     return f"{first} (RECON_START_DATE) to {last} (the last complete day in RECON_TIMEZONE)"
 
 

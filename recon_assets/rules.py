@@ -6,6 +6,7 @@ names the file and the line of the offending key. Rules are data: nothing is eve
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -392,6 +393,37 @@ class _NoAliasLoader(yaml.SafeLoader):
             )
         return super().compose_node(parent, index)  # type: ignore[misc]
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> date:
+        """A date or time; one that does not exist (2026-02-30) is refused where it is."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as err:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} is not a real date ({err})", node.start_mark
+            ) from None
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """A mapping; a key written twice is refused (YAML would keep the last one silently)."""
+        lines: dict[Any, int] = {}
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, Hashable) and key in lines:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"key {key!r} is written twice (also on line {lines[key]}): keep one",
+                    key_node.start_mark,
+                )
+            if isinstance(key, Hashable):
+                lines[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+# The constructors are looked up by tag, not by method: the checked one is registered here.
+_NoAliasLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", _NoAliasLoader.construct_yaml_timestamp
+)
+
 
 def _load(text: str) -> tuple[yaml.Node | None, Any]:
     """The document's node tree (for line numbers) and its data, composed once."""
@@ -406,14 +438,21 @@ def _load(text: str) -> tuple[yaml.Node | None, Any]:
 def load_yaml_model(path: Path, model: type[M]) -> M:
     try:
         node, data = _load(path.read_text(encoding="utf-8"))
-        data = data or {}
     except FileNotFoundError:
         raise RulesError(f"{path}: file is missing") from None
+    except UnicodeDecodeError as err:
+        line = path.read_bytes()[: err.start].count(b"\n") + 1
+        raise RulesError(
+            f"{path}, line {line}: is not UTF-8 text: save the file as UTF-8"
+        ) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "line 1"
         problem = getattr(err, "problem", None) or str(err)
         raise RulesError(f"{path}, {where}: not valid YAML: {problem}") from err
+    if data is None:
+        # An emptied or truncated file must not stand for the defaults without anyone knowing.
+        raise RulesError(f"{path}: is empty: write its settings, or delete it where it is optional")
     try:
         return model.model_validate(data)
     except ValidationError as err:

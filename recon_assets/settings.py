@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -20,6 +21,8 @@ DEFAULT_START_DATE = "2024-01-01"
 START_DATE_FILE = "start_date"
 # DuckDB's default memory cap, in MB, when a quarter of the machine is more.
 DEFAULT_DUCKDB_MEMORY_MB = 3 * 1024
+# A size as DuckDB's memory_limit takes it: a number and a unit, e.g. 4GB, 512MB, 1.5GiB.
+MEMORY_SIZE = re.compile(r"\s*[0-9]+(\.[0-9]+)?\s*(B|[KMGT]i?B)\s*", re.IGNORECASE)
 
 
 class SettingsError(ValueError):
@@ -100,6 +103,30 @@ class Settings:
                 f"{where}={start_date!r} is not a YYYY-MM-DD date: set it to the first "
                 "business date your landing files cover"
             ) from err
+        memory = os.environ.get("RECON_DUCKDB_MEMORY_LIMIT", "")
+        if memory and not MEMORY_SIZE.fullmatch(memory):
+            raise SettingsError(
+                f"RECON_DUCKDB_MEMORY_LIMIT={memory!r} is not a size: set it to one such as 4GB "
+                "or 512MB, or unset it"
+            )
+        dagster_home = os.environ.get("DAGSTER_HOME")
+        if dagster_home and Path(dagster_home).exists() and not Path(dagster_home).is_dir():
+            raise SettingsError(
+                f"DAGSTER_HOME={dagster_home!r} is a file: point DAGSTER_HOME at a folder, or "
+                "unset it (the runs are then kept under RECON_HOME)"
+            )
+        if os.environ.get("SLACK_BOT_TOKEN") and not os.environ.get("RECON_SLACK_CHANNEL"):
+            raise SettingsError(
+                "SLACK_BOT_TOKEN is set but RECON_SLACK_CHANNEL is not: set it to the channel "
+                "the report goes to (e.g. #finance-ops), or unset SLACK_BOT_TOKEN to keep Slack off"
+            )
+        if warehouse == "bigquery":
+            for name in ("RECON_BQ_PROJECT", "RECON_BQ_DATASET"):
+                if not os.environ.get(name):
+                    raise SettingsError(
+                        f"RECON_WAREHOUSE=bigquery needs {name} set: set it (docs/bigquery.md), "
+                        "or set RECON_WAREHOUSE=duckdb"
+                    )
         return cls(
             home=home,
             landing_dir=Path(os.environ.get("RECON_LANDING_DIR", str(home / "landing"))),
@@ -113,7 +140,7 @@ class Settings:
             bigquery_dataset=os.environ.get("RECON_BQ_DATASET") or None,
             bigquery_location=os.environ.get("RECON_BQ_LOCATION") or None,
             bigquery_api_endpoint=os.environ.get("RECON_BQ_API_ENDPOINT") or None,
-            duckdb_memory_limit=os.environ.get("RECON_DUCKDB_MEMORY_LIMIT", ""),
+            duckdb_memory_limit=memory,
             stripe_base_url=os.environ.get("RECON_STRIPE_BASE_URL") or None,
             shopify_base_url=os.environ.get("RECON_SHOPIFY_BASE_URL") or None,
         )

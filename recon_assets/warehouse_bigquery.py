@@ -167,10 +167,34 @@ class BigQueryStatement(NamedTuple):
     transaction: bool | None
 
 
+class Staged(NamedTuple):
+    """A night table as one run's statements see it (recon_assets/staging.py)."""
+
+    table: str
+    staged_table: str  # where the run writes its rows
+    rows: str  # the DuckDB query of the rows the run reads: staged over stored
+
+
+def read_through(tree: exp.Expression, staging: Mapping[str, Staged]) -> exp.Expression:
+    """`tree` with each staged table it reads read as the run's rows of it instead
+    (BigQuery has no search path to put a run's view first)."""
+    ctes = {cte.alias for cte in tree.find_all(exp.CTE)}
+    # The tables of the statement as written, so a query put in is not rewritten again.
+    for table in list(tree.find_all(exp.Table)):
+        if table.name in staging and table.name not in ctes and not table.args.get("db"):
+            rows = sqlglot.parse_one(staging[table.name].rows, read=SOURCE_DIALECT)
+            alias = exp.TableAlias(this=exp.to_identifier(table.alias_or_name))
+            table.replace(exp.Subquery(this=rows, alias=alias))
+    return tree
+
+
 @cache
-def transpile(sql: str) -> BigQueryStatement:
-    """A DuckDB statement (or several) as one BigQuery query, and the parameters it uses."""
+def transpile(sql: str, staging: tuple[Staged, ...] = ()) -> BigQueryStatement:
+    """A DuckDB statement (or several) as one BigQuery query, and the parameters it uses;
+    in a run's staged session, its reads of the `staging` tables rewritten."""
     trees = [t for t in sqlglot.parse(sql, read=SOURCE_DIALECT) if t is not None]
+    staged = {s.table: s for s in staging}
+    stored_of = {s.staged_table: s.table for s in staging}
     names: set[str] = set()
     transaction = None
     out = []
@@ -180,10 +204,12 @@ def transpile(sql: str) -> BigQueryStatement:
             transaction = True
         elif isinstance(tree, exp.Commit | exp.Rollback):
             transaction = False
-        tree = tree.copy().transform(_portable)
+        tree = read_through(tree.copy(), staged).transform(_portable)
         if isinstance(tree, exp.Insert) and tree.args.get("by_name"):
-            # The table's columns as the DDL declares them (the DDL made the table).
-            tree = insert_by_name(tree, list(table_columns()[tree.this.name]))
+            # The table's columns as the DDL declares them (the DDL made the table; a staged
+            # table is a copy of its stored one).
+            table = tree.this.name
+            tree = insert_by_name(tree, list(table_columns()[stored_of.get(table, table)]))
         # The DuckDB comments are for readers of sql/; in every BigQuery job they are noise.
         out.append(tree.sql(dialect=DIALECT, unsupported_level=ErrorLevel.RAISE, comments=False))
     return BigQueryStatement(";\n".join(out), frozenset(names), transaction)
@@ -292,6 +318,8 @@ class BigQuerySession(PartitionWrites):
         self.dataset = dataset
         self.session_id: str | None = None
         self.in_transaction = False
+        # A run's staged tables (its staged session, recon_assets/staging.py).
+        self.staging: tuple[Staged, ...] = ()
 
     def _join(self, config: bigquery.QueryJobConfig | bigquery.LoadJobConfig) -> None:
         if self.session_id is None:
@@ -322,7 +350,7 @@ class BigQuerySession(PartitionWrites):
         return rows
 
     def _run_duckdb(self, statement: str, params: Mapping[str, Any] | None):
-        sql, names, transaction = transpile(statement)
+        sql, names, transaction = transpile(statement, self.staging)
         rows = self.run(sql, query_parameters(names, params or {}))
         # A transaction begun or ended by hand (the assets' rerun-and-roll-back) counts too.
         if transaction is not None:
@@ -370,13 +398,15 @@ class BigQuerySession(PartitionWrites):
         incoming = f"_incoming_{table}"
         rows = frame.assign(**where)
         self._load(incoming, rows, types)
+        self.replacing(table, where)
+        target = self.write_target(table)
         condition = " AND ".join(f"{backquoted(c)} = @{c}" for c in where)
         insert = insert_by_name(
-            exp.Insert(this=exp.to_table(table), expression=exp.select("*").from_(incoming)),
+            exp.Insert(this=exp.to_table(target), expression=exp.select("*").from_(incoming)),
             list(rows.columns),
         )
         statements = [
-            f"DELETE FROM {backquoted(table)} WHERE {condition}",
+            f"DELETE FROM {backquoted(target)} WHERE {condition}",
             insert.sql(dialect=DIALECT),
         ]
         if not self.in_transaction:
@@ -420,13 +450,7 @@ class BigQueryWarehouse(dg.ConfigurableResource):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BigQueryWarehouse:
-        needed = {
-            "RECON_BQ_PROJECT": settings.bigquery_project,
-            "RECON_BQ_DATASET": settings.bigquery_dataset,
-        }
-        missing = [name for name, value in needed.items() if not value]
-        if missing:
-            raise ValueError(f"RECON_WAREHOUSE=bigquery needs {' and '.join(missing)} set")
+        # Settings.from_env refused RECON_WAREHOUSE=bigquery without a project and dataset.
         return cls(
             project=settings.bigquery_project,
             dataset=settings.bigquery_dataset,

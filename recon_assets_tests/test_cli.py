@@ -49,7 +49,7 @@ def test_exceptions_prints_every_break_with_the_design_fields(settings, warehous
 
 def test_exceptions_of_a_night_not_reconciled_says_so(settings):
     result = runner.invoke(app, ["exceptions", "--date", "2026-05-04"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "2026-05-04 has not been reconciled" in result.output
 
 

@@ -74,7 +74,7 @@ def test_missing_column_is_named(tmp_path):
     ("override", "column", "expected"),
     [
         ({"amount_minor": "12.50"}, "amount_minor", "'12.50' is not an integer"),
-        ({"units": "two"}, "units", "'two' is not an integer"),
+        ({"units": "two"}, "units", "'two' is not a whole number"),
         ({"event_ts": "2026-03-28 23:59:30"}, "event_ts", "date and time with an offset"),
         ({"event_ts": "28/03/2026 23:59+00:00"}, "event_ts", "date and time with an offset"),
         ({"currency": "gbp"}, "currency", "'gbp' is not an active ISO-4217 currency code"),
@@ -217,7 +217,7 @@ BAD_CSV = {
     ),
     "arabic-indic digits": (
         _csv(HEADER, GOOD_ROW, _row(units="١٢")),
-        f"{FILE}, line 3, column units: '١٢' is not an integer number of minor units",
+        f"{FILE}, line 3, column units: '١٢' is not a whole number",
     ),
     "full-width digits": (
         _csv(HEADER, GOOD_ROW, _row(amount_minor="１２")),

@@ -6,13 +6,18 @@ problem) and exit code, and leaves the stored nights byte for byte as they were.
 from __future__ import annotations
 
 import errno
+import gzip
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import duckdb
 import pytest
@@ -24,6 +29,7 @@ from recon_assets.generator import generate
 from recon_assets.partitions import build_daily_partitions
 from recon_assets.runner import NightFailed, materialize_nights
 from recon_assets.settings import DEFAULT_RULES_DIR, Settings
+from recon_assets_tests.adapters.conftest import SAMPLES
 from recon_assets_tests.test_rules import ALIAS_BOMB
 
 N1, N2, N3 = "2026-10-01", "2026-10-02", "2026-10-03"
@@ -148,11 +154,126 @@ def _rename_column(store: Store, old: bytes, new: bytes) -> None:
     path.write_bytes(path.read_bytes().replace(old, new, 1))
 
 
-def _rejected(*problems: str) -> str:
-    lines = "".join(f"\n  - oms_orders/{N3}.csv, {p}" for p in problems)
+def _landing_file(store: Store, source: str, suffix: str = ".csv") -> Path:
+    return store.landing / source / f"{N3}{suffix}"
+
+
+def _cell(source: str, column: str, value: bytes, row: int = 1) -> Callable[[Store, object], None]:
+    """Night three's `source` file with `value` in `column` of its `row`th data row."""
+    return lambda s, m: _set_cell(_landing_file(s, source), column, value, row)
+
+
+def _rewrite(source: str, change: Callable[[bytes], bytes]) -> Callable[[Store, object], None]:
+    """Night three's `source` file, its bytes changed by `change`."""
+
+    def rewrite(store: Store, monkeypatch: object) -> None:
+        path = _landing_file(store, source)
+        path.write_bytes(change(path.read_bytes()))
+
+    return rewrite
+
+
+def _as_parquet(select: str) -> Callable[[Store, object], None]:
+    """Night three's OMS delivery as Parquet instead of CSV: `select` over its text columns
+    (`{csv}`), typed as a real Parquet writer (DuckDB's) writes them."""
+
+    def convert(store: Store, monkeypatch: object) -> None:
+        csv = _oms(store)
+        text = f"read_csv('{csv}', all_varchar = true)"
+        with duckdb.connect() as con:
+            con.execute(
+                f"COPY ({select.format(csv=text)}) TO '{csv.with_suffix('.parquet')}' "
+                "(FORMAT parquet)"
+            )
+        csv.unlink()
+
+    return convert
+
+
+def _rules_file(name: str, text: str | bytes) -> Callable[[Store, object], None]:
+    """`text` as the rules folder's `name` (a new file, or the shipped one replaced)."""
+
+    def write(store: Store, monkeypatch: object) -> None:
+        path = store.rules / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text if isinstance(text, bytes) else text.encode())
+
+    return write
+
+
+def _variables(**values: str) -> Callable[[Store, pytest.MonkeyPatch], None]:
+    """Environment variables as the operator set them ({root}: the store's folder)."""
+
+    def set_them(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+        for name, value in values.items():
+            monkeypatch.setenv(name, value.format(root=store.root))
+
+    return set_them
+
+
+def _a_file_as(variable: str) -> Callable[[Store, pytest.MonkeyPatch], None]:
+    """A plain file where `variable` should name a folder."""
+
+    def point(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+        (store.root / "a-file").write_text("x")
+        monkeypatch.setenv(variable, str(store.root / "a-file"))
+
+    return point
+
+
+class _SlackStandIn(BaseHTTPRequestHandler):
+    """Slack's Web API on loopback, answering every call as the path's first part says."""
+
+    ANSWERS: ClassVar[dict[str, tuple[int, dict[str, str], bytes]]] = {
+        "rate-limited": (429, {"Retry-After": "100"}, b'{"ok": false, "error": "ratelimited"}'),
+        "server-error": (503, {}, b"upstream connect error"),
+        "invalid-auth": (200, {}, b'{"ok": false, "error": "invalid_auth"}'),
+        "echoes-the-token": (
+            200,
+            {},
+            b'{"ok": false, "error": "not_authed: token xoxb-never-printed was refused"}',
+        ),
+    }
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        status, headers, body = self.ANSWERS[self.path.split("/")[1]]
+        self.send_response(status)
+        for name, value in {"Content-Type": "application/json", **headers}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the test asserts what the run says, not what the server logs."""
+
+
+@cache
+def _slack_standin() -> str:
+    """The stand-in's address; it serves on a daemon thread for the rest of the session."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlackStandIn)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def _slack_answering(answer: str) -> Callable[[Store, pytest.MonkeyPatch], None]:
+    def point(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-never-printed")
+        monkeypatch.setenv("RECON_SLACK_CHANNEL", "#finance")
+        monkeypatch.setenv("RECON_SLACK_BASE_URL", f"{_slack_standin()}/{answer}/api/")
+
+    return point
+
+
+def _rejected_in(source: str, *problems: str, suffix: str = ".csv") -> str:
+    lines = "".join(f"\n  - {source}/{N3}{suffix}, {p}" for p in problems)
     return (
-        f"{N3} not reconciled: {{landing}}/oms_orders/{N3}.csv: {len(problems)} problem(s){lines}"
+        f"{N3} not reconciled: {{landing}}/{source}/{N3}{suffix}: {len(problems)} problem(s){lines}"
     )
+
+
+def _rejected(*problems: str) -> str:
+    return _rejected_in("oms_orders", *problems)
 
 
 RUN_N3 = ("run", "--date", N3)
@@ -515,10 +636,7 @@ MISTAKES: list[Mistake] = [
     ),
     (
         "recon-home-a-file",
-        lambda s, m: (
-            (s.root / "a-file").write_text("x"),
-            m.setenv("RECON_HOME", str(s.root / "a-file")),
-        ),
+        _a_file_as("RECON_HOME"),
         RUN_N3,
         "RECON_HOME='{root}/a-file' is a file: point RECON_HOME at a folder",
         2,
@@ -533,6 +651,952 @@ MISTAKES: list[Mistake] = [
         RUN_N3,
         f"The run for {N3} failed at step slack_report: Slack did not take the report for {N3} "
         "after retries: <urlopen error [Errno 111] Connection refused>. The report is kept at "
+        "{home}/reports/2026-10-03.md. (Dagster run {run}) (recon --debug ... prints the "
+        "traceback)",
+        1,
+    ),
+    # --- landing files: encodings, header and quoting -------------------------------------
+    (
+        "a-utf-8-byte-order-mark-before-the-header",
+        _rewrite("oms_orders", lambda b: b"\xef\xbb\xbf" + b),
+        RUN_N3,
+        "Reconciled 2026-10-03.",
+        0,
+    ),
+    (
+        "a-utf-16-file",
+        _rewrite("oms_orders", lambda b: b.decode().encode("utf-16")),
+        RUN_N3,
+        _rejected_in(
+            "oms_orders",
+            "line 1: is not UTF-8 text: save the file as UTF-8",
+        ),
+        2,
+    ),
+    (
+        "windows-line-endings",
+        _rewrite("oms_orders", lambda b: b.replace(b"\n", b"\r\n")),
+        RUN_N3,
+        "Reconciled 2026-10-03.",
+        0,
+    ),
+    (
+        "a-header-in-capitals",
+        lambda s, m: _rename_column(s, b"amount_minor", b"AMOUNT_MINOR"),
+        RUN_N3,
+        _rejected_in(
+            "oms_orders",
+            "header, column amount_minor: is missing (columns found: order_id, channel, "
+            "created_ts, currency, AMOUNT_MINOR, units)",
+        ),
+        2,
+    ),
+    (
+        "a-file-with-only-its-header",
+        _rewrite("oms_orders", lambda b: b.split(b"\n")[0] + b"\n"),
+        RUN_N3,
+        "Reconciled 2026-10-03.",
+        0,
+    ),
+    (
+        "an-unterminated-quote",
+        _cell("oms_orders", "channel", b'"web'),
+        RUN_N3,
+        _rejected_in(
+            "oms_orders",
+            "line 2: has a quote that is never closed: close it (a quote inside a quoted field "
+            "is written twice)",
+        ),
+        2,
+    ),
+    (
+        "semicolons-instead-of-commas",
+        _rewrite("oms_orders", lambda b: b.replace(b",", b";")),
+        RUN_N3,
+        "2026-10-03 not reconciled: {landing}/oms_orders/2026-10-03.csv: 6 problem(s), first 5 "
+        "shown\n  - oms_orders/2026-10-03.csv, header, column order_id: is missing (columns "
+        "found: order_id;channel;created_ts;currency;amount_minor;units)\n  - "
+        "oms_orders/2026-10-03.csv, header, column channel: is missing (columns found: "
+        "order_id;channel;created_ts;currency;amount_minor;units)\n  - "
+        "oms_orders/2026-10-03.csv, header, column created_ts: is missing (columns found: "
+        "order_id;channel;created_ts;currency;amount_minor;units)\n  - "
+        "oms_orders/2026-10-03.csv, header, column currency: is missing (columns found: "
+        "order_id;channel;created_ts;currency;amount_minor;units)\n  - "
+        "oms_orders/2026-10-03.csv, header, column amount_minor: is missing (columns found: "
+        "order_id;channel;created_ts;currency;amount_minor;units)",
+        2,
+    ),
+    (
+        "a-gzip-file-named-csv",
+        _rewrite("oms_orders", gzip.compress),
+        RUN_N3,
+        _rejected_in(
+            "oms_orders",
+            "line 1: is not UTF-8 text: save the file as UTF-8",
+        ),
+        2,
+    ),
+    # --- landing files: numbers and money --------------------------------------------------
+    (
+        "a-thousands-separator-in-a-quoted-amount",
+        _cell("oms_orders", "amount_minor", b'"15,999"'),
+        RUN_N3,
+        _rejected_in(
+            "oms_orders",
+            "line 2, column amount_minor: '15,999' is not an integer number of minor units",
+        ),
+        2,
+    ),
+    (
+        "an-amount-in-scientific-notation",
+        _cell("oms_orders", "amount_minor", b"1.6e4"),
+        RUN_N3,
+        _rejected_in(
+            "oms_orders",
+            "line 2, column amount_minor: '1.6e4' is not an integer number of minor units",
+        ),
+        2,
+    ),
+    (
+        "a-hexadecimal-amount",
+        _cell("oms_orders", "amount_minor", b"0x3E7F"),
+        RUN_N3,
+        _rejected_in(
+            "oms_orders",
+            "line 2, column amount_minor: '0x3E7F' is not an integer number of minor units",
+        ),
+        2,
+    ),
+    (
+        "an-empty-amount",
+        _cell("oms_orders", "amount_minor", b""),
+        RUN_N3,
+        _rejected_in(
+            "oms_orders",
+            "line 2, column amount_minor: is not an integer number of minor units",
+        ),
+        2,
+    ),
+    (
+        "a-negative-storefront-amount",
+        _cell("storefront_orders", "amount_minor", b"-15999"),
+        RUN_N3,
+        _rejected_in(
+            "storefront_orders",
+            "line 2, column amount_minor: '-15999' must not be negative",
+        ),
+        2,
+    ),
+    (
+        "a-negative-processor-fee",
+        _cell("processor_transactions", "fee_minor", b"-355"),
+        RUN_N3,
+        _rejected_in(
+            "processor_transactions",
+            "line 2, column fee_minor: '-355' must not be negative",
+        ),
+        2,
+    ),
+    (
+        "a-settlement-net-that-is-not-gross-less-fee",
+        _cell("processor_settlements", "net_minor", b"1"),
+        RUN_N3,
+        _rejected_in(
+            "processor_settlements",
+            "line 2, column net_minor: net_minor must equal gross_minor - fee_minor",
+        ),
+        2,
+    ),
+    (
+        "a-negative-ledger-debit",
+        _cell("ledger_entries", "debit_minor", b"-1"),
+        RUN_N3,
+        _rejected_in(
+            "ledger_entries",
+            "line 2, column debit_minor: '-1' must not be negative",
+        ),
+        2,
+    ),
+    (
+        "a-settlement-gross-below-the-64-bit-range",
+        _cell("processor_settlements", "gross_minor", b"-9223372036854775809"),
+        RUN_N3,
+        _rejected_in(
+            "processor_settlements",
+            "line 2, column gross_minor: '-9223372036854775809' is beyond the 64-bit integer range",
+        ),
+        2,
+    ),
+    (
+        "shipped-units-not-a-whole-number",
+        _cell("shipments", "units", b"1.5"),
+        RUN_N3,
+        _rejected_in(
+            "shipments",
+            "line 2, column units: '1.5' is not a whole number",
+        ),
+        2,
+    ),
+    (
+        "a-unit-count-beyond-int64",
+        _cell("shipments", "units", b"99999999999999999999"),
+        RUN_N3,
+        _rejected_in(
+            "shipments",
+            "line 2, column units: '99999999999999999999' is beyond the 64-bit integer range",
+        ),
+        2,
+    ),
+    # --- landing files: currencies --------------------------------------------------------
+    (
+        "a-two-letter-currency",
+        _cell("oms_orders", "currency", b"GB"),
+        RUN_N3,
+        _rejected_in(
+            "oms_orders",
+            "line 2, column currency: 'GB' is not an active ISO-4217 currency code",
+        ),
+        2,
+    ),
+    (
+        "a-currency-with-a-trailing-space",
+        _cell("oms_orders", "currency", b"GBP "),
+        RUN_N3,
+        _rejected_in(
+            "oms_orders",
+            "line 2, column currency: 'GBP ' is not an active ISO-4217 currency code",
+        ),
+        2,
+    ),
+    (
+        "a-currency-with-a-no-break-space",
+        _cell("oms_orders", "currency", "GBP\u00a0".encode()),
+        RUN_N3,
+        _rejected_in(
+            "oms_orders",
+            "line 2, column currency: 'GBP\\xa0' is not an active ISO-4217 currency code",
+        ),
+        2,
+    ),
+    (
+        "a-funds-code-for-a-currency",
+        _cell("oms_orders", "currency", b"USN"),
+        RUN_N3,
+        _rejected_in(
+            "oms_orders",
+            "line 2, column currency: 'USN' is not an active ISO-4217 currency code",
+        ),
+        2,
+    ),
+    (
+        "a-precious-metal-for-a-currency",
+        _cell("oms_orders", "currency", b"XAU"),
+        RUN_N3,
+        _rejected_in(
+            "oms_orders",
+            "line 2, column currency: 'XAU' is not an active ISO-4217 currency code",
+        ),
+        2,
+    ),
+    (
+        "a-currency-outside-the-retailers-list",
+        lambda s, m: (
+            _rules_file("currencies.yaml", "allowed: [GBP, EUR, JPY, USD]\n")(s, m),
+            _second_line_cell(s, "currency", b"CHF"),
+        ),
+        RUN_N3,
+        _rejected_in(
+            "oms_orders",
+            "line 2, column currency: 'CHF' is not a currency allowed by rules/currencies.yaml",
+        ),
+        2,
+    ),
+    # --- landing files: dates and timestamps ----------------------------------------------
+    (
+        "a-date-where-a-timestamp-belongs",
+        _cell("oms_orders", "created_ts", b"2026-10-03"),
+        RUN_N3,
+        _rejected_in(
+            "oms_orders",
+            "line 2, column created_ts: '2026-10-03' is not a real ISO-8601 date and time with "
+            "an offset (e.g. 2026-10-03T10:00:00+01:00)",
+        ),
+        2,
+    ),
+    (
+        "an-offset-beyond-a-day",
+        _cell("oms_orders", "created_ts", b"2026-10-03T10:00:00+25:00"),
+        RUN_N3,
+        _rejected_in(
+            "oms_orders",
+            "line 2, column created_ts: '2026-10-03T10:00:00+25:00' is not a real ISO-8601 "
+            "date and time with an offset (e.g. 2026-10-03T10:00:00+01:00)",
+        ),
+        2,
+    ),
+    (
+        "a-us-style-settlement-date",
+        _cell("processor_settlements", "settled_date", b"10/03/2026"),
+        RUN_N3,
+        _rejected_in(
+            "processor_settlements",
+            "line 2, column settled_date: '10/03/2026' is not a YYYY-MM-DD date",
+        ),
+        2,
+    ),
+    (
+        "an-impossible-posting-date",
+        _cell("ledger_entries", "posting_date", b"2026-02-30"),
+        RUN_N3,
+        _rejected_in(
+            "ledger_entries",
+            "line 2, column posting_date: '2026-02-30' is not a YYYY-MM-DD date",
+        ),
+        2,
+    ),
+    # --- landing files: lists, keys and text ------------------------------------------------
+    (
+        "a-storefront-event-type-not-in-the-list",
+        _cell("storefront_orders", "event_type", b"return"),
+        RUN_N3,
+        _rejected_in(
+            "storefront_orders",
+            "line 2, column event_type: 'return' is not one of ['order', 'refund', 'cancel']",
+        ),
+        2,
+    ),
+    (
+        "a-payment-method-not-in-the-list",
+        _cell("storefront_orders", "payment_method", b"bitcoin"),
+        RUN_N3,
+        _rejected_in(
+            "storefront_orders",
+            "line 2, column payment_method: 'bitcoin' is not one of ['card', 'paypal', "
+            "'gift_card', 'other']",
+        ),
+        2,
+    ),
+    (
+        "a-till-tender-not-in-the-list",
+        _cell("pos_transactions", "tender", b"voucher"),
+        RUN_N3,
+        _rejected_in(
+            "pos_transactions",
+            "line 2, column tender: 'voucher' is not one of ['card', 'cash', 'gift_card']",
+        ),
+        2,
+    ),
+    (
+        "a-fulfilment-not-in-the-list",
+        _cell("pos_transactions", "fulfilment", b"click_and_collect"),
+        RUN_N3,
+        _rejected_in(
+            "pos_transactions",
+            "line 2, column fulfilment: 'click_and_collect' is not one of ['carry_out', 'ship']",
+        ),
+        2,
+    ),
+    (
+        "a-processor-transaction-type-not-in-the-list",
+        _cell("processor_transactions", "txn_type", b"payout"),
+        RUN_N3,
+        _rejected_in(
+            "processor_transactions",
+            "line 2, column txn_type: 'payout' is not one of ['capture', 'refund', 'chargeback']",
+        ),
+        2,
+    ),
+    (
+        "a-storefront-event-delivered-twice",
+        lambda s, m: _set_cell(
+            _landing_file(s, "storefront_orders"),
+            "event_id",
+            _landing_file(s, "storefront_orders").read_bytes().split(b"\n")[1].split(b",")[0],
+            row=2,
+        ),
+        RUN_N3,
+        _rejected_in(
+            "storefront_orders",
+            "line 2, column event_id: '80040-00' is a duplicate key: another row has the same "
+            "value",
+            "line 3, column event_id: '80040-00' is a duplicate key: another row has the same "
+            "value",
+        ),
+        2,
+    ),
+    (
+        "a-quoted-carriage-return-in-a-key",
+        _cell("oms_orders", "order_id", b'"800\r40"'),
+        RUN_N3,
+        _rejected_in(
+            "oms_orders",
+            "line 2, column order_id: '800\\r40' holds a control, bidi or zero-width character",
+        ),
+        2,
+    ),
+    (
+        "a-zero-width-joiner-in-a-ledger-memo",
+        _cell("ledger_entries", "memo", "Web order\u200d 80040".encode()),
+        RUN_N3,
+        _rejected_in(
+            "ledger_entries",
+            "line 2, column memo: 'Web order\\u200d 80040' holds a control, bidi or zero-width "
+            "character",
+        ),
+        2,
+    ),
+    (
+        "a-bidi-isolate-in-a-carrier-name",
+        _cell("shipments", "carrier", "\u2066dhl\u2069".encode()),
+        RUN_N3,
+        _rejected_in(
+            "shipments",
+            "line 2, column carrier: '\\u2066dhl\\u2069' holds a control, bidi or zero-width "
+            "character",
+        ),
+        2,
+    ),
+    (
+        "a-line-separator-in-a-tracking-number",
+        _cell("shipments", "tracking", "DH16\u20284208".encode()),
+        RUN_N3,
+        _rejected_in(
+            "shipments",
+            "line 2, column tracking: 'DH16\\u20284208' holds a control, bidi or zero-width "
+            "character",
+        ),
+        2,
+    ),
+    (
+        "a-soft-hyphen-in-a-key",
+        _cell("oms_orders", "order_id", "800\u00ad40".encode()),
+        RUN_N3,
+        _rejected_in(
+            "oms_orders",
+            "line 2, column order_id: '800\\xad40' holds a control, bidi or zero-width character",
+        ),
+        2,
+    ),
+    (
+        "an-escape-sequence-in-a-store-id",
+        _cell("pos_transactions", "store_id", b"\x1b[31mLDN01"),
+        RUN_N3,
+        _rejected_in(
+            "pos_transactions",
+            "line 2, column store_id: '\\x1b[31mLDN01' holds a control, bidi or zero-width "
+            "character",
+        ),
+        2,
+    ),
+    # --- landing files: the files themselves ----------------------------------------------
+    (
+        "a-folder-where-the-file-should-be",
+        lambda s, m: (_oms(s).unlink(), _oms(s).mkdir()),
+        RUN_N3,
+        "2026-10-03 not reconciled: {landing}/oms_orders/2026-10-03.csv: 1 problem(s)\n  - "
+        "oms_orders/2026-10-03.csv: is a folder, not a file: deliver the night's file under "
+        "this name",
+        2,
+    ),
+    (
+        "a-symlink-to-the-real-file",
+        lambda s, m: (
+            _oms(s).rename(s.root / "oms.csv"),
+            _oms(s).symlink_to(s.root / "oms.csv"),
+        ),
+        RUN_N3,
+        "Reconciled 2026-10-03.",
+        0,
+    ),
+    (
+        "a-symlink-to-nowhere",
+        lambda s, m: (_oms(s).unlink(), _oms(s).symlink_to(s.root / "gone.csv")),
+        RUN_N3,
+        "2026-10-03 not reconciled: {landing}/oms_orders/2026-10-03.csv: 1 problem(s)\n  - "
+        "oms_orders/2026-10-03.csv: is a link to {root}/gone.csv, which does not exist: fix "
+        "the link",
+        2,
+    ),
+    # --- landing files: Parquet -------------------------------------------------------------
+    (
+        "parquet-with-amounts-as-floating-point",
+        _as_parquet("SELECT * REPLACE (CAST(amount_minor AS DOUBLE) AS amount_minor) FROM {csv}"),
+        RUN_N3,
+        "2026-10-03 not reconciled: {landing}/oms_orders/2026-10-03.parquet: 20 problem(s), "
+        "first 5 shown\n  - oms_orders/2026-10-03.parquet, row 1, column amount_minor: "
+        "'15999.0' is not an integer number of minor units\n  - oms_orders/2026-10-03.parquet, "
+        "row 2, column amount_minor: '4200.0' is not an integer number of minor units\n  - "
+        "oms_orders/2026-10-03.parquet, row 3, column amount_minor: '30890.0' is not an "
+        "integer number of minor units\n  - oms_orders/2026-10-03.parquet, row 4, column "
+        "amount_minor: '4750.0' is not an integer number of minor units\n  - "
+        "oms_orders/2026-10-03.parquet, row 5, column amount_minor: '24200.0' is not an "
+        "integer number of minor units",
+        2,
+    ),
+    (
+        "parquet-without-a-column",
+        _as_parquet("SELECT * EXCLUDE (units) FROM {csv}"),
+        RUN_N3,
+        _rejected_in(
+            "oms_orders",
+            "header, column units: is missing (columns found: order_id, channel, created_ts, "
+            "currency, amount_minor)",
+            suffix=".parquet",
+        ),
+        2,
+    ),
+    (
+        "parquet-with-a-nul-in-a-key",
+        _as_parquet("SELECT * REPLACE (order_id || chr(0) AS order_id) FROM {csv}"),
+        RUN_N3,
+        "2026-10-03 not reconciled: {landing}/oms_orders/2026-10-03.parquet: 20 problem(s), "
+        "first 5 shown\n  - oms_orders/2026-10-03.parquet, row 1, column order_id: "
+        "'80040\\x00' holds a control, bidi or zero-width character\n  - "
+        "oms_orders/2026-10-03.parquet, row 2, column order_id: '80041\\x00' holds a control, "
+        "bidi or zero-width character\n  - oms_orders/2026-10-03.parquet, row 3, column "
+        "order_id: '80042\\x00' holds a control, bidi or zero-width character\n  - "
+        "oms_orders/2026-10-03.parquet, row 4, column order_id: '80043\\x00' holds a control, "
+        "bidi or zero-width character\n  - oms_orders/2026-10-03.parquet, row 5, column "
+        "order_id: '80044\\x00' holds a control, bidi or zero-width character",
+        2,
+    ),
+    (
+        "parquet-with-a-key-twice",
+        _as_parquet("SELECT * FROM {csv} UNION ALL (SELECT * FROM {csv} LIMIT 1)"),
+        RUN_N3,
+        _rejected_in(
+            "oms_orders",
+            "row 1, column order_id: '80040' is a duplicate key: another row has the same value",
+            "row 21, column order_id: '80040' is a duplicate key: another row has the same value",
+            suffix=".parquet",
+        ),
+        2,
+    ),
+    (
+        "parquet-with-amounts-beyond-int64",
+        _as_parquet(
+            "SELECT * REPLACE (CAST(amount_minor AS UBIGINT) + 9223372036854775807 "
+            "AS amount_minor) FROM {csv}"
+        ),
+        RUN_N3,
+        "2026-10-03 not reconciled: {landing}/oms_orders/2026-10-03.parquet: 20 problem(s), "
+        "first 5 shown\n  - oms_orders/2026-10-03.parquet, row 1, column amount_minor: "
+        "'9223372036854791806' is beyond the 64-bit integer range\n  - "
+        "oms_orders/2026-10-03.parquet, row 2, column amount_minor: '9223372036854780007' is "
+        "beyond the 64-bit integer range\n  - oms_orders/2026-10-03.parquet, row 3, column "
+        "amount_minor: '9223372036854806697' is beyond the 64-bit integer range\n  - "
+        "oms_orders/2026-10-03.parquet, row 4, column amount_minor: '9223372036854780557' is "
+        "beyond the 64-bit integer range\n  - oms_orders/2026-10-03.parquet, row 5, column "
+        "amount_minor: '9223372036854800007' is beyond the 64-bit integer range",
+        2,
+    ),
+    # --- rules files ----------------------------------------------------------------------
+    (
+        "a-yaml-syntax-error",
+        _rules_file("timing.yaml", "sla_days: {sale_vs_oms: 1\nlookback_days: 35\n"),
+        RUN_N3,
+        "2026-10-03 not reconciled: {rules}/timing.yaml, line 2, column 14: not valid YAML: "
+        "expected ',' or '}}', but got ':'",
+        2,
+    ),
+    (
+        "an-unknown-key-in-the-tolerances",
+        _rules_file("tolerances.yaml", "tolerances: {}\ntolerence: 5\n"),
+        RUN_N3,
+        "2026-10-03 not reconciled: {rules}/tolerances.yaml, line 2: tolerence: unknown key",
+        2,
+    ),
+    (
+        "an-sla-written-in-words",
+        lambda s, m: _rules_file(
+            "timing.yaml",
+            (s.rules / "timing.yaml").read_text().replace("sale_vs_oms: 1", "sale_vs_oms: one"),
+        )(s, m),
+        RUN_N3,
+        "2026-10-03 not reconciled: {rules}/timing.yaml, line 4: sla_days.sale_vs_oms: Input "
+        "should be a valid integer, unable to parse string as an integer",
+        2,
+    ),
+    (
+        "a-negative-sla",
+        lambda s, m: _rules_file(
+            "timing.yaml",
+            (s.rules / "timing.yaml").read_text().replace("sale_vs_oms: 1", "sale_vs_oms: -1"),
+        )(s, m),
+        RUN_N3,
+        "2026-10-03 not reconciled: {rules}/timing.yaml, line 4: sla_days.sale_vs_oms: Input "
+        "should be greater than or equal to 0",
+        2,
+    ),
+    (
+        "a-key-written-twice-in-one-mapping",
+        lambda s, m: _rules_file(
+            "timing.yaml",
+            (s.rules / "timing.yaml")
+            .read_text()
+            .replace("sale_vs_oms: 1", "sale_vs_oms: 1\n  sale_vs_oms: 30"),
+        )(s, m),
+        RUN_N3,
+        "2026-10-03 not reconciled: {rules}/timing.yaml, line 5, column 3: not valid YAML: key "
+        "'sale_vs_oms' is written twice (also on line 4): keep one",
+        2,
+    ),
+    (
+        "an-accepted-rule-with-an-impossible-date",
+        _rules_file(
+            "accepted/rounding.yaml",
+            "rules:\n  - id: rounding\n    reason: penny rounding\n    owner: finance\n"
+            "    check: sale_vs_oms\n    key: '80040'\n    created: 2026-02-30\n",
+        ),
+        RUN_N3,
+        "2026-10-03 not reconciled: {rules}/accepted/rounding.yaml, line 7, column 14: not "
+        "valid YAML: '2026-02-30' is not a real date (day is out of range for month)",
+        2,
+    ),
+    (
+        "one-accepted-rule-id-in-two-files",
+        lambda s, m: [
+            _rules_file(
+                f"accepted/{name}.yaml",
+                "rules:\n  - id: rounding\n    reason: penny rounding\n    owner: finance\n"
+                "    check: sale_vs_oms\n    key: '80040'\n",
+            )(s, m)
+            for name in ("a", "b")
+        ],
+        RUN_N3,
+        "2026-10-03 not reconciled: {rules}/accepted/b.yaml: rule id 'rounding' is also in "
+        "{rules}/accepted/a.yaml",
+        2,
+    ),
+    (
+        "an-accepted-rule-for-a-check-that-does-not-exist",
+        _rules_file(
+            "accepted/typo.yaml",
+            "rules:\n  - id: typo\n    reason: x\n    owner: finance\n"
+            "    check: sale_vs_omss\n    key: '80040'\n",
+        ),
+        RUN_N3,
+        "2026-10-03 not reconciled: {rules}/accepted/typo.yaml, line 5: rules.0.check: Input "
+        "should be 'sale_vs_oms', 'sale_vs_capture', 'capture_vs_settlement', "
+        "'sale_vs_shipment', 'web_sale_vs_ledger', 'pos_takings_vs_ledger', "
+        "'refund_vs_processor_vs_ledger' or 'payout_vs_bank'",
+        2,
+    ),
+    (
+        "a-rules-file-that-is-a-list",
+        _rules_file("tolerances.yaml", "- sale_vs_oms\n- 5\n"),
+        RUN_N3,
+        "2026-10-03 not reconciled: {rules}/tolerances.yaml, line 1: (top level): Input should "
+        "be a valid dictionary or instance of Tolerances",
+        2,
+    ),
+    (
+        "an-empty-timing-file",
+        _rules_file("timing.yaml", ""),
+        RUN_N3,
+        "2026-10-03 not reconciled: {rules}/timing.yaml: is empty: write its settings, or "
+        "delete it where it is optional",
+        2,
+    ),
+    (
+        "tabs-indenting-a-rules-file",
+        _rules_file("tolerances.yaml", "tolerances:\n\tsale_vs_oms: {absolute_minor: 5}\n"),
+        RUN_N3,
+        "2026-10-03 not reconciled: {rules}/tolerances.yaml, line 2, column 1: not valid YAML: "
+        "found character '\\t' that cannot start any token",
+        2,
+    ),
+    (
+        "a-rules-file-that-is-not-utf-8",
+        _rules_file("owners.yaml", "owners:\n  default: Zoé\n".encode("latin-1")),
+        RUN_N3,
+        "2026-10-03 not reconciled: {rules}/owners.yaml, line 2: is not UTF-8 text: save the "
+        "file as UTF-8",
+        2,
+    ),
+    (
+        "the-chart-of-accounts-deleted",
+        lambda s, m: (s.rules / "accounts.yaml").unlink(),
+        RUN_N3,
+        "2026-10-03 not reconciled: {rules}/accounts.yaml: file is missing",
+        2,
+    ),
+    (
+        "a-scope-naming-an-unknown-source",
+        _rules_file("scope.yaml", "systems:\n  warehouse_robots:\n    connected: false\n"),
+        RUN_N3,
+        "2026-10-03 not reconciled: {rules}/scope.yaml, line 2: "
+        "systems.warehouse_robots.[key]: Input should be 'storefront_orders', "
+        "'pos_transactions', 'oms_orders', 'processor_transactions', 'processor_settlements', "
+        "'shipments' or 'ledger_entries'\n{rules}/scope.yaml, line 2: "
+        "systems.warehouse_robots: Value error, say why the system is not connected (reason)",
+        2,
+    ),
+    (
+        "a-scope-since-date-that-is-not-a-date",
+        _rules_file("scope.yaml", "systems:\n  shipments:\n    since: next tuesday\n"),
+        RUN_N3,
+        "2026-10-03 not reconciled: {rules}/scope.yaml, line 3: systems.shipments.since: Input "
+        "should be a valid date or datetime, invalid character in year",
+        2,
+    ),
+    (
+        "an-inactive-currency-in-the-currency-list",
+        _rules_file("currencies.yaml", "allowed: [GBP, XTS]\n"),
+        RUN_N3,
+        "2026-10-03 not reconciled: {rules}/currencies.yaml, line 1: allowed.1: Value error, "
+        "'XTS' is not an active ISO-4217 currency code",
+        2,
+    ),
+    # --- environment variables ------------------------------------------------------------
+    (
+        "a-start-date-in-the-future",
+        _variables(RECON_START_DATE="2099-01-01"),
+        RUN_N3,
+        "2026-10-03 is not a night this store can reconcile: the nights are none yet, "
+        "RECON_START_DATE (2099-01-01) is after the last complete day in RECON_TIMEZONE: set "
+        "it to the first business date your landing files cover",
+        2,
+    ),
+    (
+        "an-impossible-start-date",
+        _variables(RECON_START_DATE="2026-13-01"),
+        RUN_N3,
+        "RECON_START_DATE='2026-13-01' is not a YYYY-MM-DD date: set it to the first business "
+        "date your landing files cover",
+        2,
+    ),
+    (
+        "an-empty-time-zone",
+        _variables(RECON_TIMEZONE=""),
+        RUN_N3,
+        "RECON_TIMEZONE='' is not an IANA time zone: set it to one such as Europe/London",
+        2,
+    ),
+    (
+        "bigquery-without-a-project",
+        _variables(RECON_WAREHOUSE="bigquery", RECON_BQ_DATASET="recon"),
+        RUN_N3,
+        "RECON_WAREHOUSE=bigquery needs RECON_BQ_PROJECT set: set it (docs/bigquery.md), or "
+        "set RECON_WAREHOUSE=duckdb",
+        2,
+    ),
+    (
+        "a-memory-limit-that-is-not-a-size",
+        _variables(RECON_DUCKDB_MEMORY_LIMIT="lots"),
+        RUN_N3,
+        "RECON_DUCKDB_MEMORY_LIMIT='lots' is not a size: set it to one such as 4GB or 512MB, "
+        "or unset it",
+        2,
+    ),
+    (
+        "the-landing-variable-pointing-at-a-file",
+        _a_file_as("RECON_LANDING_DIR"),
+        RUN_N3,
+        "landing folder {root}/a-file does not exist: pass --landing (or set "
+        "RECON_LANDING_DIR) to the folder the sources deliver into, or --allow-empty (resource "
+        "landing: allow_empty) stores it as not delivered",
+        2,
+    ),
+    (
+        "the-rules-folder-missing",
+        _variables(RECON_RULES_DIR="{root}/no-rules"),
+        RUN_N3,
+        "2026-10-03 not reconciled: {root}/no-rules/timing.yaml: file is missing",
+        2,
+    ),
+    (
+        "a-slack-wait-cap-that-is-not-a-number",
+        _variables(
+            SLACK_BOT_TOKEN="xoxb-never-printed",
+            RECON_SLACK_CHANNEL="#finance",
+            RECON_SLACK_MAX_RETRY_AFTER="soon",
+        ),
+        RUN_N3,
+        "RECON_SLACK_MAX_RETRY_AFTER='soon' is not a number of seconds: set it to one such as 60",
+        2,
+    ),
+    (
+        "a-slack-token-without-a-channel",
+        _variables(SLACK_BOT_TOKEN="xoxb-never-printed"),
+        RUN_N3,
+        "SLACK_BOT_TOKEN is set but RECON_SLACK_CHANNEL is not: set it to the channel the "
+        "report goes to (e.g. #finance-ops), or unset SLACK_BOT_TOKEN to keep Slack off",
+        2,
+    ),
+    (
+        "dagster-home-a-file",
+        _a_file_as("DAGSTER_HOME"),
+        RUN_N3,
+        "DAGSTER_HOME='{root}/a-file' is a file: point DAGSTER_HOME at a folder, or unset it "
+        "(the runs are then kept under RECON_HOME)",
+        2,
+    ),
+    # --- command-line arguments -----------------------------------------------------------
+    (
+        "a-date-in-words",
+        lambda s, m: None,
+        ("run", "--date", "yesterday"),
+        "Invalid value for --date: 'yesterday' is not a YYYY-MM-DD date: see recon run --help",
+        2,
+    ),
+    (
+        "a-date-without-its-leading-zero",
+        lambda s, m: None,
+        ("run", "--date", "2026-10-3"),
+        "Invalid value for --date: '2026-10-3' is not a YYYY-MM-DD date: see recon run --help",
+        2,
+    ),
+    (
+        "a-backfill-range-backwards",
+        lambda s, m: None,
+        ("backfill", "--start", N2, "--end", N1),
+        "Invalid value for --end: 2026-10-01 is before --start 2026-10-02: see recon backfill "
+        "--help",
+        2,
+    ),
+    (
+        "a-backfill-ending-after-the-last-night",
+        lambda s, m: None,
+        ("backfill", "--start", N1, "--end", "2099-01-01"),
+        "2099-01-01 is not a night this store can reconcile: the nights are 2026-10-01 "
+        "(RECON_START_DATE) to {last} (the last complete day in RECON_TIMEZONE)",
+        2,
+    ),
+    (
+        "a-misspelt-option",
+        lambda s, m: None,
+        ("run", "--dat", N3),
+        "No such option: --dat (Possible options: --date): see recon run --help",
+        2,
+    ),
+    (
+        "the-landing-option-pointing-at-a-file",
+        lambda s, m: (s.root / "a-file").write_text("x"),
+        ("run", "--date", N3, "--landing", "{root}/a-file"),
+        "landing folder {root}/a-file does not exist: pass --landing (or set "
+        "RECON_LANDING_DIR) to the folder the sources deliver into, or --allow-empty (resource "
+        "landing: allow_empty) stores it as not delivered",
+        2,
+    ),
+    (
+        "exceptions-of-a-night-not-reconciled",
+        lambda s, m: None,
+        ("exceptions", "--date", N3),
+        "2026-10-03 has not been reconciled: run `recon run --date 2026-10-03` first",
+        2,
+    ),
+    (
+        "the-report-of-a-night-not-reconciled",
+        lambda s, m: None,
+        ("report", "--date", N3),
+        "No report is stored for 2026-10-03: run `recon run --date 2026-10-03`.",
+        2,
+    ),
+    (
+        "accepting-a-break-that-does-not-exist",
+        lambda s, m: None,
+        ("accept", "no-such-break", "--reason", "x", "--owner", "finance"),
+        "no-such-break: no stored night has this break",
+        2,
+    ),
+    # --- vendor exports for recon convert -------------------------------------------------
+    (
+        "a-vendor-format-that-does-not-exist",
+        lambda s, m: None,
+        ("convert", "--format", "shopfiy-orders", "--input", "{root}/x.csv"),
+        "unknown format 'shopfiy-orders'; expected one of shopify-orders, shopify-payments, "
+        "stripe-balance-change, stripe-payouts, stripe-balance-history, adyen-settlement, "
+        "paypal-stl, paypal-trr, shipstation-shipments, square-transactions, xero-gl, "
+        "quickbooks-gl",
+        2,
+    ),
+    (
+        "a-vendor-export-that-is-not-there",
+        lambda s, m: None,
+        ("convert", "--format", "shopify-orders", "--input", "{root}/x.csv"),
+        "{root}/x.csv: no such file",
+        2,
+    ),
+    (
+        "a-stripe-export-converted-as-shopify",
+        lambda s, m: shutil.copy(
+            SAMPLES / "stripe_balance_change_itemized.sample.csv", s.root / "x.csv"
+        ),
+        ("convert", "--format", "shopify-orders", "--input", "{root}/x.csv"),
+        "x.csv: unknown or drifted header, missing column(s): 'Name' (no similar header); "
+        "'Total' (no similar header); 'Created at' (closest header found: 'created'); "
+        "'Lineitem quantity' (no similar header); 'Refunded Amount' (no similar header); "
+        "'Cancelled at' (no similar header)",
+        2,
+    ),
+    (
+        "a-shopify-total-that-is-not-money",
+        lambda s, m: (s.root / "x.csv").write_bytes(
+            (SAMPLES / "shopify_orders.sample.csv").read_bytes().replace(b",220.06,", b",22O.06,")
+        ),
+        ("convert", "--format", "shopify-orders", "--input", "{root}/x.csv"),
+        "x.csv, line 2, column 'Total': '22O.06' is not an amount",
+        2,
+    ),
+    (
+        "convert-with-nothing-to-convert",
+        lambda s, m: None,
+        ("convert",),
+        "Invalid value: give --format and --input, or --feeds: see recon convert --help",
+        2,
+    ),
+    (
+        "a-feeds-file-with-an-unknown-key",
+        _rules_file("sources.yaml", "feeds:\n  - format: shopify-orders\n    pth: x.csv\n"),
+        ("convert", "--feeds", "{root}"),
+        "{rules}/sources.yaml, line 2: feeds.0.path: Field required\n{rules}/sources.yaml, "
+        "line 3: feeds.0.pth: unknown key",
+        2,
+    ),
+    # --- faults ---------------------------------------------------------------------------
+    (
+        "slack-rate-limiting-past-the-cap",
+        _slack_answering("rate-limited"),
+        RUN_N3,
+        "The run for 2026-10-03 failed at step slack_report: Slack did not take the report for "
+        "2026-10-03 after retries: rate limited: Slack asked to wait 100 s, more than the 60 s "
+        "allowed (RECON_SLACK_MAX_RETRY_AFTER). The report is kept at "
+        "{home}/reports/2026-10-03.md. (Dagster run {run}) (recon --debug ... prints the "
+        "traceback)",
+        1,
+    ),
+    (
+        "slack-unavailable",
+        _slack_answering("server-error"),
+        RUN_N3,
+        "The run for 2026-10-03 failed at step slack_report: Slack did not take the report for "
+        "2026-10-03 after retries: The request to the Slack API failed. (url: "
+        "{slack}/server-error/api/chat.postMessage) The server responded with: {{'ok': False, "
+        "'error': 'Received a response in a non-JSON format: upstream connect error'}}. The "
+        "report is kept at {home}/reports/2026-10-03.md. (Dagster run {run}) (recon --debug "
+        "... prints the traceback)",
+        1,
+    ),
+    (
+        "a-revoked-slack-token",
+        _slack_answering("invalid-auth"),
+        RUN_N3,
+        "The run for 2026-10-03 failed at step slack_report: Slack did not take the report for "
+        "2026-10-03 after retries: The request to the Slack API failed. (url: "
+        "{slack}/invalid-auth/api/chat.postMessage) The server responded with: {{'ok': False, "
+        "'error': 'invalid_auth'}}. The report is kept at {home}/reports/2026-10-03.md. "
+        "(Dagster run {run}) (recon --debug ... prints the traceback)",
+        1,
+    ),
+    (
+        "a-slack-error-echoing-the-token",
+        _slack_answering("echoes-the-token"),
+        RUN_N3,
+        "The run for 2026-10-03 failed at step slack_report: Slack did not take the report for "
+        "2026-10-03 after retries: The request to the Slack API failed. (url: "
+        "{slack}/echoes-the-token/api/chat.postMessage) The server responded with: {{'ok': "
+        "False, 'error': 'not_authed: token [redacted] was refused'}}. The report is kept at "
         "{home}/reports/2026-10-03.md. (Dagster run {run}) (recon --debug ... prints the "
         "traceback)",
         1,
@@ -558,7 +1622,9 @@ def test_a_mistake_ends_in_one_line_and_leaves_the_stored_nights_as_they_were(
     places = {"root": store.root, "landing": store.landing, "rules": store.rules}
     result = CliRunner().invoke(app, [c.format(**places) for c in command])
     run_id = result.output.rpartition("(Dagster run ")[2].partition(")")[0]
-    expected = message.format(**places, home=store.home, last=last, run=run_id)
+    expected = message.format(
+        **places, home=store.home, last=last, run=run_id, slack=_slack_standin()
+    )
     assert result.output.strip() == expected
     assert result.exit_code == exit_code
     assert "xoxb-never-printed" not in result.output

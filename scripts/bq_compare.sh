@@ -115,4 +115,40 @@ for file in "$work"/out/duckdb/*; do
 done
 [ "$status" -eq 0 ] && echo "bq-test: DuckDB and the BigQuery emulator agree on $last" ||
   echo "bq-test: DuckDB and the BigQuery emulator differ" >&2
-exit "$status"
+[ "$status" -eq 0 ] || exit "$status"
+
+# A night is all or nothing on BigQuery too (README): a re-run of the last night whose ledger
+# file changed and whose storefront file holds a bad amount is refused (the ledger step staged
+# its rows, the storefront step failed), and every stored table is as it was, row for row.
+dump() { # dump FILE: the dataset's stored tables; their staging tables counted in FILE.staging
+  .venv/bin/python scripts/bq_dump.py "http://127.0.0.1:$port" recon-local recon >"$1" 2>"$1.staging"
+}
+cp -r "$work/landing" "$work/landing-bad"
+awk -F, -v OFS=, 'NR == 2 { $7 = $7 + 1 } 1' "$work/landing/ledger_entries/$last.csv" \
+  >"$work/landing-bad/ledger_entries/$last.csv"
+awk -F, -v OFS=, 'NR == 2 { $6 = "3380O" } 1' "$work/landing/storefront_orders/$last.csv" \
+  >"$work/landing-bad/storefront_orders/$last.csv"
+dump "$work/stored-before"
+SECONDS=0
+rc=0
+on bigquery run --date "$last" --landing "$work/landing-bad" >"$work/failed-run.out" 2>>"$work/bigquery.log" || rc=$?
+dump "$work/stored-after"
+if [ "$rc" -ne 2 ] || ! cmp -s "$work/stored-before" "$work/stored-after"; then
+  echo "bq-test: the refused re-run exited $rc (2 expected) or changed stored rows:" >&2
+  diff -u "$work/stored-before" "$work/stored-after" | head -40 >&2 || true
+  exit 1
+fi
+echo "failed re-run refused (rc 2) in ${SECONDS}s: $(wc -l <"$work/stored-after") stored rows" \
+  "unchanged, $(cat "$work/stored-after.staging") left for the next run to drop"
+# The next run drops that staging and gives the clean night's answer again.
+capture bigquery "$work/rerun.out" run --date "$last" --landing "$work/landing"
+dump "$work/stored-rerun"
+capture bigquery "$work/out/rerun-exceptions.json" exceptions --date "$last" --format json
+capture bigquery "$work/out/rerun-report.md" report --date "$last"
+if [ "$(cat "$work/stored-rerun.staging")" != "0 staging tables" ] ||
+  ! cmp -s "$work/out/bigquery/exceptions.json" "$work/out/rerun-exceptions.json" ||
+  ! cmp -s "$work/out/bigquery/report.md" "$work/out/rerun-report.md"; then
+  echo "bq-test: the re-run after the refused one differs from the clean night" >&2
+  exit 1
+fi
+echo "bq-test: a refused re-run on BigQuery left the night as it was; the next run equals the clean one"

@@ -13,7 +13,7 @@ from rich.console import Console
 
 from recon_assets.audit.store import AuditError, audit_session
 from recon_assets.audit.trace import print_trace, trace_key
-from recon_assets.failures import RulesError
+from recon_assets.failures import BAD_INPUT, RulesError
 from recon_assets.settings import Settings
 
 console = Console()
@@ -29,12 +29,13 @@ FormatOption = Annotated[Format, typer.Option("--format", help="Rich tables or J
 
 @contextmanager
 def refusals() -> Iterator[None]:
-    """A question the stores or rules cannot answer ends the command with its reason."""
+    """A question the stores or rules cannot answer ends the command with its reason, exit
+    code 2 (bad input: a break or key not stored, a rules file that cannot be used)."""
     try:
         yield
     except (AuditError, RulesError) as err:
         console.print(f"[bold red]{err}[/]", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(BAD_INPUT) from None
 
 
 def trace(

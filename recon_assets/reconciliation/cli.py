@@ -11,6 +11,7 @@ from rich.console import Console
 
 from recon_assets.audit.store import AuditError, stored_warehouse
 from recon_assets.cli_options import DateOption, parse_date
+from recon_assets.failures import BadInput
 from recon_assets.legs import CAPTURE_VS_SETTLEMENT
 from recon_assets.reconciliation.exceptions import (
     INFORMATION,
@@ -43,6 +44,5 @@ def exceptions(
     try:
         breaks = night_breaks(warehouse, night) + night_information(warehouse, night, owner)
     except (NightNotReconciled, AuditError):  # AuditError: no store yet, so no night either
-        console.print(f"[red]{NightNotReconciled(night)}[/red]")
-        raise typer.Exit(1) from None
+        raise BadInput(str(NightNotReconciled(night))) from None
     typer.echo(as_json(breaks) if format == ExportFormat.json else as_csv(breaks), nl=False)

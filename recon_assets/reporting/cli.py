@@ -42,7 +42,7 @@ def report(
     found = load_report(Settings.from_env(), night)
     if found is None:
         typer.echo(f"No report is stored for {night}: run `recon run --date {night}`.", err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(2)  # the operator named a night that is not stored
     typer.echo(as_slack_shows_it(found) if slack else found.markdown, nl=False)
 
 

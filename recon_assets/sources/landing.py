@@ -45,6 +45,7 @@ _CHECK_MESSAGES = {
     "not_nullable": "must not be empty",
 }
 _NOT_INTEGER = "is not an integer number of minor units"
+_NOT_WHOLE = "is not a whole number"  # a count (units), not money
 _TOO_LARGE = "is beyond the 64-bit integer range"
 _NOT_UTF8 = "is not UTF-8 text: save the file as UTF-8"
 # DuckDB's reject error types, said the same way.
@@ -52,7 +53,15 @@ _REJECTS = {
     "TOO MANY COLUMNS": "has more fields than the header",
     "MISSING COLUMNS": "has fewer fields than the header",
     "INVALID ENCODING": _NOT_UTF8,
+    "UNQUOTED VALUE": "has a quote that is never closed: close it (a quote inside a quoted "
+    "field is written twice)",
 }
+
+
+def _not_integer(column: str) -> str:
+    return _NOT_INTEGER if column.endswith("_minor") else _NOT_WHOLE
+
+
 _INTEGER_TYPES = frozenset(
     [
         "TINYINT",
@@ -124,10 +133,17 @@ def landing_path(landing_dir: Path, source: str, business_date: str) -> Path | N
     found = [
         p
         for p in (landing_dir / source / f"{business_date}{s}" for s in (".csv", ".parquet"))
-        if p.exists()
+        if p.exists() or p.is_symlink()
     ]
     if len(found) > 1:
         message = f"is delivered twice, also as {_name(found[1])}: remove one of the two files"
+        raise LandingError(found[0], [Problem(_name(found[0]), "", "", "", message)])
+    # Named like a delivery but not one: never "not delivered", never read as one.
+    if found and not found[0].exists():
+        message = f"is a link to {os.readlink(found[0])}, which does not exist: fix the link"
+        raise LandingError(found[0], [Problem(_name(found[0]), "", "", "", message)])
+    if found and not found[0].is_file():
+        message = "is a folder, not a file: deliver the night's file under this name"
         raise LandingError(found[0], [Problem(_name(found[0]), "", "", "", message)])
     return found[0] if found else None
 
@@ -305,7 +321,7 @@ def _integer_problems(
     found = " UNION ALL ".join(
         f"SELECT rowid AS row, {position} AS position, {_literal(column)} AS col, "
         f"coalesce(CAST({ref} AS VARCHAR), '') AS value, "
-        f"CASE WHEN {not_whole} THEN '{_NOT_INTEGER}' ELSE '{_TOO_LARGE}' END AS message "
+        f"CASE WHEN {not_whole} THEN '{_not_integer(column)}' ELSE '{_TOO_LARGE}' END AS message "
         f"FROM raw WHERE ({value}) IS NULL"
         for position, (column, (ref, value, not_whole)) in enumerate(integers.items())
     )

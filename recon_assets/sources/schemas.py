@@ -25,11 +25,15 @@ Text = Annotated[pd.StringDtype, "pyarrow", pd.NA]
 # ASCII digits only: `\d` would let other scripts' digits through.
 _DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _TIMESTAMP = _DATE + r"[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})"
-# Control characters (C0, DEL, C1), bidi controls and zero-width characters: they hide or
-# reorder what a person reads in a key, the report or Slack. Written so that both Python's `re`
-# (object columns) and RE2 (Arrow strings) read the same class.
+# Control characters (C0, DEL, C1), line and paragraph separators, bidi controls, and the
+# zero-width and invisible format characters (soft hyphen, joiners, invisible operators,
+# variation selectors, tags): they hide or reorder what a person reads in a key, the report or
+# Slack. Written so that both Python's `re` (object columns) and RE2 (Arrow strings) read the
+# same class.
 HIDDEN_CHARACTERS = (
-    "[\\x00-\\x1f\\x7f-\\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
+    "[\\x00-\\x1f\\x7f-\\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f"
+    "\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb"
+    "\U000e0000-\U000e007f]"
 )
 
 

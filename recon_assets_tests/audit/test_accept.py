@@ -143,12 +143,12 @@ def test_pattern_scope_proposes_the_narrowest_generalisation(stored: Stored, tmp
 
 def test_accept_refuses_what_would_be_a_mistake(stored: Stored, accepted: Accepted):
     unknown = stored.recon("accept", "brk_0000000000000000", "--reason", "x")
-    assert unknown.exit_code == 1 and "no stored night has this break" in unknown.output
+    assert unknown.exit_code == 2 and "no stored night has this break" in unknown.output
     brk = break_id("web_sale_vs_ledger", stored.injected("ledger_not_posted")["key"].iloc[0])
     dead = stored.recon("accept", brk, "--reason", "x", "--until", "2001-01-01")
-    assert dead.exit_code == 1 and "the rule would be dead" in dead.output
+    assert dead.exit_code == 2 and "the rule would be dead" in dead.output
     again = accepted.stored.recon("accept", accepted.break_id, "--reason", "twice")
-    assert again.exit_code == 1 and f"already accepted by rule {accepted.rule_id}" in again.output
+    assert again.exit_code == 2 and f"already accepted by rule {accepted.rule_id}" in again.output
     assert not list((stored.settings.rules_dir / "accepted").glob("*.yaml"))
     assert len(list((accepted.stored.settings.rules_dir / "accepted").glob("*.yaml"))) == 1
 
@@ -160,7 +160,7 @@ def test_accepting_a_break_twice_before_a_rerun_refuses_naming_the_file(stored: 
         assert first.exit_code == 0, first.output
         [path] = (stored.settings.rules_dir / "accepted").glob("*.yaml")
         again = stored.recon("accept", brk, "--reason", "twice", "--scope", scope)
-        assert again.exit_code == 1
+        assert again.exit_code == 2
         what = brk if scope == "break" else "this pattern"
         rule_id = path.stem
         assert again.output.strip() == (

@@ -49,7 +49,7 @@ def test_bad_rule_is_rejected_with_file_and_line(rules_dir: Path, last_line: str
     given = CliRunner().invoke(
         app, ["rules", "test", str(path), "--start", "2025-03-03", "--end", "2025-03-08"], env=env
     )
-    assert given.exit_code == 1
+    assert given.exit_code == 2
     assert f"{path}, line {bad_line}: {problem}" in given.output
 
 

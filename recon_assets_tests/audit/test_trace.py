@@ -155,7 +155,7 @@ def test_trace_as_json_and_an_unknown_key(stored: Stored):
     assert brk["class"] == "genuine_error" and brk["last_night"] == LAST_NIGHT
 
     missing = stored.recon("trace", "no-such-order")
-    assert missing.exit_code == 1
+    assert missing.exit_code == 2
     assert "no stored night has a record, leg or break" in missing.output
     with pytest.raises(AuditError), read_only_session(stored.settings.home / "nope.duckdb"):
         pass

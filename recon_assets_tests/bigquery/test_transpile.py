@@ -9,6 +9,12 @@ from sqlglot.errors import ErrorLevel
 
 from recon_assets.sources.catalog import SOURCES
 from recon_assets.sql import sql_files, statements
+from recon_assets.staging import (
+    bigquery_names,
+    bigquery_night_tables,
+    bigquery_staging,
+    staging_schema,
+)
 from recon_assets.warehouse_bigquery import (
     bigquery_ddl,
     partition_column,
@@ -17,11 +23,12 @@ from recon_assets.warehouse_bigquery import (
 )
 from recon_assets_tests.bigquery.pruning import unpruned_scans
 
-# sql/staging is DuckDB's run staging (schemas, views, its catalogue): BigQuery does not
-# stage a run (README), so never runs it.
+# sql/staging is written with placeholder table names; BigQuery runs it with a run's own
+# names (test_a_runs_staging_statements_parse_as_bigquery), never its DuckDB catalogue queries.
 FILE_STATEMENTS = [
     (name, s) for name in sql_files() if not name.startswith("staging/") for s in statements(name)
 ]
+RUN = staging_schema("0a1b2c3d-0000-4000-8000-000000000000")
 
 
 def duckdb_leftovers(tree: exp.Expression) -> list[str]:
@@ -142,3 +149,39 @@ def test_transaction_statements_are_bigquerys() -> None:
     assert transpile("COMMIT")[::2] == ("COMMIT TRANSACTION", False)
     assert transpile("ROLLBACK")[::2] == ("ROLLBACK TRANSACTION", False)
     assert transpile("SELECT now() AS t").sql == "SELECT CURRENT_TIMESTAMP() AS t"
+
+
+@pytest.mark.parametrize("table", bigquery_night_tables(), ids=lambda t: t.name)
+def test_a_runs_staging_statements_parse_as_bigquery(table) -> None:
+    """Every statement a run stages, marks and publishes with on BigQuery (the view of
+    prepare.sql is never made there: its query is what reads are rewritten to)."""
+    names = bigquery_names(table, RUN)
+    *tables, _view = table.sql("prepare", names)
+    for statement in [*tables, *table.sql("mark_replaced", names), *table.sql("publish", names)]:
+        assert_bigquery(statement)
+
+
+def test_a_run_reads_its_staged_rows_laid_over_the_stored_ones() -> None:
+    staging = bigquery_staging(RUN, {t.name: t for t in bigquery_night_tables()})
+    sql, _, _ = transpile(
+        "WITH ledger_entries AS (SELECT 1 AS x) "
+        "SELECT o.order_id FROM oms_orders AS o, ledger_entries, matched_ledger "
+        "WHERE matched_ledger.recon_date = $night",
+        staging,
+    )
+    tree = sqlglot.parse_one(sql, read="bigquery")
+    read = {t.name for t in tree.find_all(exp.Table)}
+    # The stored rows less the replaced partitions, then the staged rows; a CTE of the same
+    # name as a stored table is the statement's own and stays as it is.
+    assert read == {
+        "oms_orders",
+        f"{RUN}_replaced_oms_orders",
+        f"{RUN}_staged_oms_orders",
+        "ledger_entries",
+        "matched_ledger",
+        f"{RUN}_replaced_matched_ledger",
+        f"{RUN}_staged_matched_ledger",
+    }
+    aliases = {s.alias for s in tree.find_all(exp.Subquery) if s.alias}
+    assert {"o", "matched_ledger"} <= aliases
+    assert "UNION ALL BY NAME" in sql

@@ -30,7 +30,7 @@ def test_report_as_slack_shows_it_and_a_night_without_a_report(settings):
     assert "&lt;" not in shown and "*" not in shown
     assert "── in the thread ──" in shown and "open-breaks.csv" in shown
     missing = CliRunner().invoke(app, ["report", "--date", "2026-01-01"])
-    assert missing.exit_code == 1 and "No report is stored for 2026-01-01" in missing.output
+    assert missing.exit_code == 2 and "No report is stored for 2026-01-01" in missing.output
 
 
 def test_demo_ends_with_the_slack_view(settings, capsys):
