@@ -14,7 +14,7 @@ from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 from recon_assets.instance import write_instance_config
 from recon_assets.jobs import EXTRACTS_JOB, NIGHTLY_JOB
 from recon_assets.run_coordinator import NightlyJobRunCoordinator
-from recon_assets.settings import PROJECT_ROOT
+from recon_assets.settings import Settings
 
 
 def test_the_instance_queues_runs_through_the_nightly_coordinator(tmp_path):
@@ -64,7 +64,7 @@ def api_workspace(tmp_path, monkeypatch):
     """The product's instance, and its code location (loaded in this process) with both
     feeds pulled from an API."""
     rules = tmp_path / "rules"
-    shutil.copytree(PROJECT_ROOT / "rules", rules)
+    shutil.copytree(Settings.from_env().rules_dir, rules)  # the shipped rules
     (rules / "sources.yaml").write_text(API_FEEDS, encoding="utf-8")
     for name, value in {
         "RECON_RULES_DIR": str(rules),
