@@ -19,10 +19,10 @@ from recon_assets.generator import generate
 from recon_assets.reconciliation.assets import classify_and_store
 from recon_assets.reconciliation.matching import run_matching
 from recon_assets.rules import load_rules
-from recon_assets.settings import PROJECT_ROOT
+from recon_assets.settings import DEFAULT_RULES_DIR
 from recon_assets.sources.catalog import SOURCES
-from recon_assets.sources.landing import LandingSource
-from recon_assets.warehouse import DuckDBWarehouse
+from recon_assets.sources.resource import LandingSource
+from recon_assets.warehouse_duckdb import DuckDBWarehouse
 
 
 def main() -> None:
@@ -30,7 +30,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=2000, help="sales per day")
     parser.add_argument("--nights", type=int, default=7)
     args = parser.parse_args()
-    rules = load_rules(PROJECT_ROOT / "rules")
+    rules = load_rules(DEFAULT_RULES_DIR)
     start = date(2026, 1, 5)
     with tempfile.TemporaryDirectory() as folder:
         landing = Path(folder) / "landing"

@@ -30,9 +30,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from recon_assets.settings import PROJECT_ROOT
-
-BENCH = PROJECT_ROOT.parent / "shared" / "bench"
+BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"
 RECON = Path(sys.executable).parent / "recon"
 DATE = date(2025, 6, 30)
 ENGINE_STEPS = ("matched_ledger", "classified_variances")

@@ -23,11 +23,13 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from recon_assets.audit import backtest, read_only_session, stored_breaks, trace_key
+from recon_assets.audit.backtest import backtest, stored_breaks
+from recon_assets.audit.store import read_only_session
+from recon_assets.audit.trace import trace_key
 from recon_assets.generator import generate
 from recon_assets.rules import AcceptedPolicy, AcceptedRule
 from recon_assets.runner import materialize_night
-from recon_assets.settings import PROJECT_ROOT, Settings
+from recon_assets.settings import DEFAULT_RULES_DIR, Settings
 
 START = date(2024, 1, 1)
 DATES = ("recon_date", "business_date", "first_seen", "a_last_date", "b_last_date", "start_date")
@@ -43,7 +45,7 @@ def reconcile_base(root: Path, orders_per_day: int, nights: int) -> Settings:
         Settings.from_env(),
         home=root / "home",
         landing_dir=root / "landing",
-        rules_dir=PROJECT_ROOT / "rules",
+        rules_dir=DEFAULT_RULES_DIR,
         warehouse="duckdb",
     )
     generate(settings.landing_dir, START, nights, orders_per_day, 7)

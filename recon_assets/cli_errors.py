@@ -1,6 +1,7 @@
 """What `recon` says when a command fails: one line naming what is wrong and what to do, exit
 code 2 for bad input and 1 for a failure. The traceback is printed only under `recon --debug`;
-Dagster's run record keeps it for every failed run."""
+Dagster's run record keeps it for every failed run. Every failure it names comes from
+recon_assets/failures.py, so that explaining one loads neither Dagster nor a stage."""
 
 from __future__ import annotations
 
@@ -10,16 +11,18 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import dagster as dg
 import duckdb
 
 from recon_assets.adapters.config import SourcesConfigError
-from recon_assets.partitions import build_daily_partitions
+from recon_assets.failures import (
+    LandingError,
+    LandingFolderError,
+    NightFailed,
+    NightOutsidePartitions,
+    RulesError,
+)
 from recon_assets.redact import redact
-from recon_assets.rules import RulesError
-from recon_assets.runner import NightFailed
-from recon_assets.settings import Settings, SettingsError
-from recon_assets.sources.landing import LandingError, LandingFolderError
+from recon_assets.settings import SettingsError
 
 BAD_INPUT = 2
 FAILURE = 1
@@ -53,12 +56,6 @@ def one_line(text: str) -> str:
     return " ".join(redact(text).split())
 
 
-def partitions_range(partitions: dg.DailyPartitionsDefinition) -> str:
-    first = partitions.get_first_partition_key()
-    last = partitions.get_last_partition_key()
-    return f"{first} (RECON_START_DATE) to {last} (the last complete day in RECON_TIMEZONE)"
-
-
 def _cannot_write(err: BaseException, home: str) -> str:
     what = getattr(err, "strerror", None) or str(err)
     where = getattr(err, "filename", None)
@@ -74,17 +71,11 @@ def explain(err: BaseException, home: str) -> Outcome:
     night = next((e for e in errors if isinstance(e, NightFailed)), None)
     before = f"{night.night} not reconciled: " if night else ""
     for e in errors:
-        if isinstance(e, SettingsError | BadInput | SourcesConfigError):
+        if isinstance(e, SettingsError | BadInput | NightOutsidePartitions | SourcesConfigError):
             return Outcome(one_line(str(e)), BAD_INPUT)
         if isinstance(e, LandingError | LandingFolderError | RulesError):
             # One line per problem already, naming the file (line and column): kept as they are.
             return Outcome(before + redact(str(e)), BAD_INPUT)
-        if isinstance(e, dg.DagsterUnknownPartitionError):
-            return Outcome(
-                f"{one_line(str(e)).rstrip('.')}: the nights this store can reconcile are "
-                f"{partitions_range(build_daily_partitions(Settings.from_env()))}",
-                BAD_INPUT,
-            )
         # DuckDB says it in its IOException's text, the OS in an OSError's errno.
         if (isinstance(e, OSError) and e.errno == errno.ENOSPC) or NO_SPACE in str(e):
             filename = getattr(e, "filename", None)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-import dagster as dg
 import pandas as pd
 
 from recon_assets.sources.catalog import SOURCES
@@ -24,8 +23,10 @@ from recon_assets.warehouse import Session, Warehouse
 _DATED_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(csv|parquet)$")
 
 
-class NightCalendar(dg.ConfigurableResource):
-    """The retailer's first night: the night whose history is complete by definition."""
+@dataclass(frozen=True)
+class NightCalendar:
+    """The retailer's first night: the night whose history is complete by definition (a
+    plain resource, as the warehouse is, so this module loads without Dagster)."""
 
     first_night: str
 

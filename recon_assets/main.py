@@ -1,5 +1,5 @@
-"""The `recon` executable. The command line imports the Dagster definitions, which read the
-settings when imported: a bad environment variable is said in one line here, before that."""
+"""The `recon` executable: a bad environment variable is said in one line here, before any
+command starts (every command reads the settings)."""
 
 from __future__ import annotations
 

@@ -27,6 +27,13 @@ def build_daily_partitions(settings: Settings) -> dg.DailyPartitionsDefinition:
     return dg.DailyPartitionsDefinition(start_date=settings.start_date, timezone=settings.timezone)
 
 
+def partitions_range(partitions: dg.DailyPartitionsDefinition) -> str:
+    """The nights a store can reconcile, as the command line says them."""
+    first = partitions.get_first_partition_key()
+    last = partitions.get_last_partition_key()
+    return f"{first} (RECON_START_DATE) to {last} (the last complete day in RECON_TIMEZONE)"
+
+
 def _target(context: dg.AssetExecutionContext, night: str):
     """The night's materialization the check result vouches for (the UI links them)."""
     from dagster._core.definitions.asset_checks.asset_check_evaluation import (

@@ -15,9 +15,10 @@ from recon_assets.reconciliation.assets import rules_resource
 from recon_assets.reporting.slack import slack_resource_from_env
 from recon_assets.reporting.store import ReportFiles
 from recon_assets.settings import Settings
-from recon_assets.sources.landing import LandingSource
-from recon_assets.warehouse import DuckDBWarehouse, Warehouse
+from recon_assets.sources.resource import LandingSource
+from recon_assets.warehouse import Warehouse
 from recon_assets.warehouse_bigquery import BigQueryWarehouse
+from recon_assets.warehouse_duckdb import DuckDBWarehouse
 
 
 def build_warehouse(settings: Settings) -> Warehouse:

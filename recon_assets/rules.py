@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from recon_assets.failures import RulesError
 from recon_assets.legs import (
     CLASSES,
     DEFAULT_SLA_DAYS,
@@ -354,10 +355,6 @@ class Rules(_Strict):
     policy: AcceptedPolicy
     next_steps: NextSteps
     scope: Scope
-
-
-class RulesError(ValueError):
-    """A rules file that cannot be used; the message names the file and the line."""
 
 
 def line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int:

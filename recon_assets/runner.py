@@ -17,9 +17,11 @@ from dagster._core.storage.tags import (
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
 from recon_assets.definitions import build_definitions
+from recon_assets.failures import NightFailed, NightOutsidePartitions
 from recon_assets.history import nights_to_reconcile
 from recon_assets.instance import write_instance_config
 from recon_assets.jobs import EXTRACTS_JOB, NIGHTLY_JOB
+from recon_assets.partitions import partitions_range
 from recon_assets.resources import build_warehouse
 from recon_assets.settings import Settings
 from recon_assets.tags import BACKFILL_TAG
@@ -27,14 +29,6 @@ from recon_assets.tags import BACKFILL_TAG
 # The command line shows progress and results, and a failure in one line (recon_assets/
 # cli_errors.py); Dagster's step logs, tracebacks included, stay in the run record.
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-
-
-class NightFailed(RuntimeError):
-    """A night's run failed at `step`; the step's own exception is the `__cause__`."""
-
-    def __init__(self, night: str, step: str, run_id: str | None):
-        super().__init__(f"reconciling {night} failed at step {step}")
-        self.night, self.step, self.run_id = night, step, run_id
 
 
 def failed_step(instance: dg.DagsterInstance) -> tuple[str, str | None]:
@@ -95,7 +89,10 @@ def materialize_range(
     for night in (first, last):
         # A run over partition tags is not checked against the partitions by Dagster itself.
         if not job.partitions_def.has_partition_key(night):
-            raise dg.DagsterUnknownPartitionError(f"Could not find a partition with key `{night}`")
+            raise NightOutsidePartitions(
+                f"Could not find a partition with key `{night}`: the nights this store can "
+                f"reconcile are {partitions_range(job.partitions_def)}"
+            )
     if first == last:
         partition_tags = {PARTITION_NAME_TAG: first}
     else:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import datetime
+from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-PACKAGE_ROOT = Path(__file__).resolve().parent
-PROJECT_ROOT = PACKAGE_ROOT.parent
+# The queries (sql/) and the default rules (rules/) ship inside the package, so an installed
+# wheel has them as a checkout does; a wheel is installed unpacked, so this is a folder.
+PACKAGE_ROOT = Path(str(resources.files(__package__)))
+DEFAULT_RULES_DIR = PACKAGE_ROOT / "rules"
 WAREHOUSES = ("duckdb", "bigquery")
 DEFAULT_TIMEZONE = "Europe/London"
 DEFAULT_START_DATE = "2024-01-01"
@@ -100,7 +103,7 @@ class Settings:
         return cls(
             home=home,
             landing_dir=Path(os.environ.get("RECON_LANDING_DIR", str(home / "landing"))),
-            rules_dir=Path(os.environ.get("RECON_RULES_DIR", str(PROJECT_ROOT / "rules"))),
+            rules_dir=Path(os.environ.get("RECON_RULES_DIR", str(DEFAULT_RULES_DIR))),
             timezone=timezone,
             warehouse=warehouse,
             start_date=start_date,

@@ -1,4 +1,5 @@
-"""The queries of `sql/`, each written once in DuckDB's dialect and transpiled by sqlglot.
+"""The queries of `recon_assets/sql/` (package data), each written once in DuckDB's dialect
+and transpiled by sqlglot.
 
 Parameters are bound (`$name` in the files), never formatted into the SQL text. The BigQuery
 warehouse sends each statement through `warehouse_bigquery.transpile`, which adds the
@@ -14,9 +15,9 @@ from functools import cache
 import sqlglot
 from sqlglot import exp
 
-from recon_assets.settings import PROJECT_ROOT
+from recon_assets.settings import PACKAGE_ROOT
 
-SQL_DIR = PROJECT_ROOT / "sql"
+SQL_DIR = PACKAGE_ROOT / "sql"
 SOURCE_DIALECT = "duckdb"
 
 

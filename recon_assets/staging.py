@@ -23,7 +23,8 @@ import dagster as dg
 
 from recon_assets.sources.catalog import SOURCES
 from recon_assets.sql import statements
-from recon_assets.warehouse import DuckDBSession, DuckDBWarehouse, Warehouse, quoted_identifier
+from recon_assets.warehouse import DuckDBSession, Warehouse, quoted_identifier
+from recon_assets.warehouse_duckdb import DuckDBWarehouse
 
 STAGING_PREFIX = "run_"
 UNSTAGED = frozenset({"slack_posts"})

@@ -1,5 +1,9 @@
 """The warehouse every asset reads and writes through: embedded DuckDB by default.
 
+What a warehouse is (the protocols), the writes every engine makes alike and a DuckDB
+session; the Dagster resources that open them live in warehouse_duckdb.py and
+warehouse_bigquery.py, so the command line reads the stored nights without loading Dagster.
+
 Writes replace a whole partition inside one transaction, so a rematerialised night never
 duplicates rows. Queries come from `sql/` with bound parameters.
 """
@@ -9,14 +13,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, Protocol
 
 import duckdb
 import pandas as pd
-from dagster_duckdb import DuckDBResource
 
-from recon_assets.sql import sql_files, statements
+from recon_assets.sql import statements
 
 
 def plain(value: Any) -> Any:
@@ -162,31 +164,3 @@ class DuckDBSession(PartitionWrites):
             self.con.execute("ROLLBACK")
             raise
         self.con.execute("COMMIT")
-
-
-class DuckDBWarehouse(DuckDBResource):
-    """One DuckDB file (`$RECON_HOME/recon.duckdb`) holding every partition of every asset."""
-
-    dialect: str = "duckdb"
-    # A run stages its nights and publishes them at once (recon_assets/staging.py).
-    stages_runs: ClassVar[bool] = True
-
-    @contextmanager
-    def session(self) -> Iterator[DuckDBSession]:
-        if self.database != ":memory:":
-            Path(self.database).parent.mkdir(parents=True, exist_ok=True)
-        with self.get_connection() as con:
-            for name in sql_files():
-                if name.startswith("ddl/"):
-                    for statement in statements(name):
-                        con.execute(statement)
-            yield DuckDBSession(con)
-
-    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
-        with self.session() as session:
-            return session.query(sql, params)
-
-    def replace_partition(self, table: str, where: Mapping[str, Any], frame: pd.DataFrame) -> None:
-        """Delete the rows matching `where`, insert `frame` with the `where` values, atomically."""
-        with self.session() as session, session.transaction():
-            session.replace_partition(table, where, frame)

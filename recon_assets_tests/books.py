@@ -15,8 +15,8 @@ from recon_assets.reconciliation.assets import classify_and_store
 from recon_assets.reconciliation.matching import run_matching
 from recon_assets.rules import Rules
 from recon_assets.sources.catalog import SOURCES
-from recon_assets.sources.landing import LandingSource
-from recon_assets.warehouse import DuckDBWarehouse
+from recon_assets.sources.resource import LandingSource
+from recon_assets.warehouse_duckdb import DuckDBWarehouse
 from recon_assets_tests.conftest import write_landing
 
 D1 = date(2026, 5, 4)

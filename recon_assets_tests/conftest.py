@@ -19,9 +19,12 @@ for variable in ("RECON_START_DATE", "RECON_LANDING_DIR", "RECON_RULES_DIR", "RE
 
 from recon_assets.settings import Settings  # noqa: E402
 from recon_assets.sources.catalog import SOURCES_BY_NAME  # noqa: E402
-from recon_assets.warehouse import DuckDBWarehouse  # noqa: E402
+from recon_assets.warehouse_duckdb import DuckDBWarehouse  # noqa: E402
 
-SHARED_FORMATS = Path(__file__).resolve().parents[2] / "shared" / "formats"
+# The checkout (workspace.yaml, the Makefile); the product itself finds its SQL and rules as
+# package data.
+CHECKOUT = Path(__file__).resolve().parents[1]
+SHARED_FORMATS = CHECKOUT.parent / "shared" / "formats"
 
 
 def write_landing(

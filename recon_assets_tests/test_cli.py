@@ -16,7 +16,7 @@ from recon_assets.cli import app
 from recon_assets.reconciliation.classify import BREAK_FIELDS
 from recon_assets.reconciliation.exceptions import as_csv
 from recon_assets.rules import load_rules
-from recon_assets.settings import PROJECT_ROOT
+from recon_assets.settings import DEFAULT_RULES_DIR
 from recon_assets_tests.books import Books, day, reconcile
 from recon_assets_tests.conftest import SHARED_FORMATS
 
@@ -28,7 +28,7 @@ def test_exceptions_prints_every_break_with_the_design_fields(settings, warehous
     books.web_sale(day(1), "1001")
     books.drop("oms_orders", day(1), order_id="1001")
     books.write(settings.landing_dir, 1)
-    reconcile(warehouse, settings.landing_dir, load_rules(PROJECT_ROOT / "rules"), 1)
+    reconcile(warehouse, settings.landing_dir, load_rules(DEFAULT_RULES_DIR), 1)
 
     result = runner.invoke(app, ["exceptions", "--date", "2026-05-04", "--format", "json"])
     assert result.exit_code == 0, result.output
@@ -79,7 +79,7 @@ def test_generate_writes_landing_files_and_expected_breaks(tmp_path):
 
 def test_a_feed_without_a_timezone_takes_the_retailers(settings, tmp_path, monkeypatch):
     rules = tmp_path / "rules"
-    shutil.copytree(PROJECT_ROOT / "rules", rules)
+    shutil.copytree(DEFAULT_RULES_DIR, rules)
     (rules / "sources.yaml").write_text(
         "feeds:\n  - format: stripe-balance-change\n    path: stripe/*.csv\n"
     )

@@ -10,12 +10,12 @@ from hypothesis import strategies as st
 
 from recon_assets.reconciliation.assets import conservation_result
 from recon_assets.rules import load_rules
-from recon_assets.settings import PROJECT_ROOT
+from recon_assets.settings import DEFAULT_RULES_DIR
 from recon_assets.sources.catalog import SOURCES
-from recon_assets.warehouse import DuckDBWarehouse
+from recon_assets.warehouse_duckdb import DuckDBWarehouse
 from recon_assets_tests.books import D1, Books, day, reconcile
 
-RULES = load_rules(PROJECT_ROOT / "rules")
+RULES = load_rules(DEFAULT_RULES_DIR)
 orders = st.lists(
     st.tuples(
         st.sampled_from(["card", "paypal", "gift_card"]),

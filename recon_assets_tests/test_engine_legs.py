@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from recon_assets.audit import trace_key
+from recon_assets.audit.trace import trace_key
 from recon_assets.rules import AcceptedRule, load_rules
-from recon_assets.settings import PROJECT_ROOT
-from recon_assets.warehouse import DuckDBWarehouse
+from recon_assets.settings import DEFAULT_RULES_DIR
+from recon_assets.warehouse_duckdb import DuckDBWarehouse
 from recon_assets_tests.books import Books, day, opened, reconcile
 
-RULES = load_rules(PROJECT_ROOT / "rules")
+RULES = load_rules(DEFAULT_RULES_DIR)
 T, G, M = "timing", "genuine_error", "mapping"
 
 

@@ -16,8 +16,8 @@ from recon_assets.reporting.facts import gather_facts
 from recon_assets.reporting.narrative import break_line, build_narrative, render_markdown
 from recon_assets.rules import load_rules
 from recon_assets.runner import dagster_instance, materialize_night
-from recon_assets.settings import PROJECT_ROOT, Settings
-from recon_assets.warehouse import DuckDBWarehouse
+from recon_assets.settings import DEFAULT_RULES_DIR, Settings
+from recon_assets.warehouse_duckdb import DuckDBWarehouse
 from recon_assets_tests.books import reconcile
 
 START = date(2026, 3, 20)  # the range crosses the clocks going forward in Europe/London
@@ -110,7 +110,7 @@ def test_zero_injections_tie_every_leg(tmp_path):
     landing = tmp_path / "landing"
     generate(landing, START, 6, 20, seed=5, breaks={})
     warehouse = DuckDBWarehouse(database=str(tmp_path / "recon.duckdb"))
-    nights = reconcile(warehouse, landing, load_rules(PROJECT_ROOT / "rules"), 6, first=START)
+    nights = reconcile(warehouse, landing, load_rules(DEFAULT_RULES_DIR), 6, first=START)
     _, expected = _expected(landing)
     assert {c for n in nights for c in n["class"]} <= {"timing"}
     assert _reported(warehouse) == expected
@@ -118,7 +118,7 @@ def test_zero_injections_tie_every_leg(tmp_path):
 
 def test_report_counts_add_up_and_chargebacks_are_information_not_breaks(fourteen_nights):
     landing, warehouse, _ = fourteen_nights
-    rules = load_rules(PROJECT_ROOT / "rules")
+    rules = load_rules(DEFAULT_RULES_DIR)
     chargebacks = 0
     for i in range(NIGHTS):
         night = START + timedelta(days=i)

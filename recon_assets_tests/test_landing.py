@@ -11,7 +11,8 @@ import pytest
 
 from recon_assets.generator import generate
 from recon_assets.sources.catalog import SOURCES_BY_NAME
-from recon_assets.sources.landing import LandingError, LandingSource, parse_landing_file
+from recon_assets.sources.landing import LandingError, parse_landing_file
+from recon_assets.sources.resource import LandingSource
 from recon_assets.sources.schemas import TEXT
 from recon_assets_tests.conftest import write_landing
 

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from recon_assets.settings import PROJECT_ROOT
-from recon_assets_tests.conftest import free_port
+from recon_assets_tests.conftest import CHECKOUT, free_port
 
 STARTUP_SECONDS = 180
 # Measured 5 to 11 s on a busy 2-core machine; dagster dev itself gives a child 60 s.
@@ -78,7 +77,7 @@ def test_make_dev_stops_with_every_child_within_bound(stop, tmp_path):
     port = free_port()
     make = subprocess.Popen(
         ["make", "dev", f"RECON_HOME={home}", f"DEV_ARGS=-h 127.0.0.1 -p {port}"],
-        cwd=PROJECT_ROOT,
+        cwd=CHECKOUT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # its own group, as a terminal gives the command it runs

@@ -23,7 +23,7 @@ from recon_assets.cli_errors import explain
 from recon_assets.generator import generate
 from recon_assets.partitions import build_daily_partitions
 from recon_assets.runner import NightFailed, materialize_nights
-from recon_assets.settings import PROJECT_ROOT, Settings
+from recon_assets.settings import DEFAULT_RULES_DIR, Settings
 from recon_assets_tests.test_rules import ALIAS_BOMB
 
 N1, N2, N3 = "2026-10-01", "2026-10-02", "2026-10-03"
@@ -58,7 +58,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Store:
     """Three generated nights; the first two reconciled."""
     store = _store_in(tmp_path_factory.mktemp("template"))
     generate(store.landing, date.fromisoformat(N1), 3, 20, seed=1, breaks={})
-    shutil.copytree(PROJECT_ROOT / "rules", store.rules)
+    shutil.copytree(DEFAULT_RULES_DIR, store.rules)
     result = CliRunner().invoke(app, ["backfill", "--start", N1, "--end", N2], env=store.env())
     assert result.exit_code == 0, result.output
     return store

@@ -5,10 +5,10 @@ from __future__ import annotations
 from recon_assets.reconciliation.assets import conservation_result, proven_identical
 from recon_assets.reconciliation.digests import NightDigest, table_digest
 from recon_assets.rules import load_rules
-from recon_assets.settings import PROJECT_ROOT
+from recon_assets.settings import DEFAULT_RULES_DIR
 from recon_assets_tests.books import Books, day, reconcile
 
-RULES = load_rules(PROJECT_ROOT / "rules")
+RULES = load_rules(DEFAULT_RULES_DIR)
 
 
 def _two_nights(settings, warehouse) -> None:

@@ -11,13 +11,13 @@ import pytest
 from recon_assets.legs import LEGS, MAPPING_KINDS
 from recon_assets.reconciliation.classify import rule_matches
 from recon_assets.rules import AcceptedRule, RulesError, load_rules
-from recon_assets.settings import PROJECT_ROOT
+from recon_assets.settings import DEFAULT_RULES_DIR
 
 
 @pytest.fixture
 def rules_dir(tmp_path):
     folder = tmp_path / "rules"
-    shutil.copytree(PROJECT_ROOT / "rules", folder)
+    shutil.copytree(DEFAULT_RULES_DIR, folder)
     return folder
 
 

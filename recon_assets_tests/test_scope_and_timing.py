@@ -30,7 +30,7 @@ from recon_assets.rules import (
     load_scope,
     load_yaml_model,
 )
-from recon_assets.settings import PROJECT_ROOT
+from recon_assets.settings import DEFAULT_RULES_DIR
 from recon_assets_tests.books import Books, day, opened, reconcile
 from recon_assets_tests.conftest import SHARED_FORMATS
 
@@ -54,7 +54,7 @@ SCOPE_LINE = (
 def rules_with(tmp_path: Path, **files: str) -> Path:
     """The project's rules with some files written over (`scope="..."` is scope.yaml)."""
     rules = tmp_path / "rules"
-    shutil.copytree(PROJECT_ROOT / "rules", rules)
+    shutil.copytree(DEFAULT_RULES_DIR, rules)
     for name, text in files.items():
         (rules / f"{name}.yaml").write_text(text, encoding="utf-8")
     return rules
@@ -75,7 +75,7 @@ def exceptions(night: date) -> list[dict]:
 
 def test_no_scope_file_puts_every_system_in_scope_from_the_first_night(tmp_path):
     scope = load_scope(tmp_path)
-    assert scope == Scope() and load_scope(PROJECT_ROOT / "rules") == Scope()
+    assert scope == Scope() and load_scope(DEFAULT_RULES_DIR) == Scope()
     assert scope.not_reconciled(date(2026, 5, 4)) == ()
     assert scope.part_reconciled_from(SALE_VS_OMS, "total") == date.min
 
@@ -254,7 +254,7 @@ def test_a_ledger_that_joins_later_starts_from_its_date_not_with_old_breaks(
 
     # The control: the same files with the ledger in scope from the first night.
     shutil.rmtree(settings.home)
-    monkeypatch.setenv("RECON_RULES_DIR", str(PROJECT_ROOT / "rules"))
+    monkeypatch.setenv("RECON_RULES_DIR", str(DEFAULT_RULES_DIR))
     without = ledger_breaks()[3]
     assert (WEB_SALE_VS_LEDGER, "1001", GENUINE_ERROR) in without
     assert (WEB_SALE_VS_LEDGER, "1002", GENUINE_ERROR) in without
@@ -289,7 +289,7 @@ def test_stripe_payouts_of_the_sample_are_on_time_under_a_stripe_sla_of_seven_da
     sample = SHARED_FORMATS / "stripe_balance_change_itemized.sample.csv"
     recon("convert", "--format", "stripe-balance-change", "--input", str(sample),
           "--landing", str(settings.landing_dir))  # fmt: skip
-    timing = (PROJECT_ROOT / "rules" / "timing.yaml").read_text(encoding="utf-8")
+    timing = (DEFAULT_RULES_DIR / "timing.yaml").read_text(encoding="utf-8")
     timing += f"overrides:\n  capture_vs_settlement:\n    processor: {overrides}\n"
     rules = rules_with(tmp_path, scope=STRIPE_ONLY, timing=timing)
     monkeypatch.setenv("RECON_RULES_DIR", str(rules))
@@ -312,7 +312,7 @@ def test_a_store_posted_weekly_gets_its_own_sla_and_the_others_keep_the_legs(
     books.pos_sale(day(1), "2001", store="LDN01")
     books.pos_sale(day(1), "2002", store="MAN01")
     books.write(settings.landing_dir, 3)  # neither store-day's takings are posted
-    timing = (PROJECT_ROOT / "rules" / "timing.yaml").read_text(encoding="utf-8")
+    timing = (DEFAULT_RULES_DIR / "timing.yaml").read_text(encoding="utf-8")
     timing += "overrides:\n  pos_takings_vs_ledger:\n    store: {MAN01: 4}\n"
     rules = load_rules(rules_with(tmp_path, timing=timing))
 

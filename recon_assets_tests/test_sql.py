@@ -9,7 +9,7 @@ from sqlglot import exp
 
 from recon_assets.sources.catalog import SOURCES
 from recon_assets.sql import load_sql, sql_files, statements
-from recon_assets.warehouse import DuckDBWarehouse
+from recon_assets.warehouse_duckdb import DuckDBWarehouse
 
 
 @pytest.mark.parametrize("name", sql_files())

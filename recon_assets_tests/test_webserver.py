@@ -19,8 +19,8 @@ import pytest
 from recon_assets.generator import generate, parse_breaks
 from recon_assets.instance import write_instance_config
 from recon_assets.runner import materialize_nights, nights
-from recon_assets.settings import PROJECT_ROOT, Settings
-from recon_assets_tests.conftest import free_port
+from recon_assets.settings import Settings
+from recon_assets_tests.conftest import CHECKOUT, free_port
 
 FIRST = date(2026, 3, 20)
 LAST = FIRST + timedelta(days=2)
@@ -66,7 +66,7 @@ def ui_env(tmp_path_factory):
 def _start(command: list[str], env: dict) -> subprocess.Popen:
     return subprocess.Popen(
         command,
-        cwd=PROJECT_ROOT,
+        cwd=CHECKOUT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 from recon_assets.settings import Settings
-from recon_assets.warehouse import DuckDBSession
+from recon_assets.warehouse import DuckDBSession, Warehouse
 
 
 class AuditError(RuntimeError):
@@ -29,14 +31,35 @@ def read_only_session(database: Path) -> Iterator[DuckDBSession]:
         con.close()
 
 
-@contextmanager
-def audit_session(settings: Settings) -> Iterator[Any]:
+@dataclass(frozen=True)
+class ReadOnlyWarehouse:
+    """The warehouse file as a Warehouse that cannot write: what the commands that only read
+    (`recon exceptions`, `recon report`) open, without Dagster."""
+
+    database: Path
+    dialect: str = "duckdb"
+
+    @contextmanager
+    def session(self) -> Iterator[DuckDBSession]:
+        with read_only_session(self.database) as session:
+            yield session
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        with self.session() as session:
+            return session.query(sql, params)
+
+
+def stored_warehouse(settings: Settings) -> Warehouse | ReadOnlyWarehouse:
     """The stored nights of `settings`' warehouse, read-only where the engine allows it."""
     if settings.warehouse == "duckdb":
-        with read_only_session(settings.duckdb_path) as session:
-            yield session
-        return
+        return ReadOnlyWarehouse(settings.duckdb_path)
     from recon_assets.resources import build_warehouse  # only when not on DuckDB
 
-    with build_warehouse(settings).session() as session:
+    return build_warehouse(settings)
+
+
+@contextmanager
+def audit_session(settings: Settings) -> Iterator[Any]:
+    """A session on the stored nights of `settings`' warehouse, read-only where it can be."""
+    with stored_warehouse(settings).session() as session:
         yield session

@@ -28,7 +28,7 @@ from recon_assets.extracts.common import (
 )
 from recon_assets.jobs import EXTRACTS_GROUP
 from recon_assets.partitions import SINGLE_RUN, each_night
-from recon_assets.sources.landing import LandingSource
+from recon_assets.sources.resource import LandingSource
 
 
 @dataclass(frozen=True)

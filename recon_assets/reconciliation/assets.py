@@ -135,7 +135,7 @@ def build_matched_ledger(
         context: dg.AssetExecutionContext,
         warehouse: dg.ResourceParam[Warehouse],
         rules: RulesResource,
-        calendar: NightCalendar,
+        calendar: dg.ResourceParam[NightCalendar],
     ):
         """Every order, store-day and payout touched tonight, with each system side by side."""
         matched: set[date] = set()

@@ -18,7 +18,10 @@ INFORMATION_CHARGEBACK = "chargeback"
 
 
 class NightNotReconciled(LookupError):
-    pass
+    def __init__(self, recon_date: date):
+        super().__init__(
+            f"{recon_date} has not been reconciled: run `recon run --date {recon_date}` first"
+        )
 
 
 def night_breaks(warehouse: Warehouse, recon_date: date) -> list[dict[str, Any]]:
@@ -27,9 +30,7 @@ def night_breaks(warehouse: Warehouse, recon_date: date) -> list[dict[str, Any]]
         "SELECT COUNT(*) AS n FROM leg_facts WHERE recon_date = $d", {"d": recon_date}
     )["n"].iloc[0]
     if not reconciled:
-        raise NightNotReconciled(
-            f"{recon_date} has not been reconciled: run `recon run --date {recon_date}` first"
-        )
+        raise NightNotReconciled(recon_date)
     frame = warehouse.query(
         "SELECT * FROM classified_variances WHERE recon_date = $d "
         "ORDER BY amount_minor DESC, check_name, key",

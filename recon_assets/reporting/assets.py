@@ -18,11 +18,11 @@ from recon_assets.reporting.narrative import RenderedReport, build_narrative, re
 from recon_assets.reporting.narrator import narrate, narrator_from_env
 from recon_assets.reporting.slack import (
     PartlyPosted,
-    Posted,
     SlackNotConfigured,
     SlackResource,
     slack_error_text,
 )
+from recon_assets.reporting.slack_text import Posted
 from recon_assets.reporting.store import (
     ReportFiles,
     keep_report,
@@ -135,9 +135,9 @@ def build_exception_report(
     def exception_report(
         context: dg.AssetExecutionContext,
         warehouse: dg.ResourceParam[Warehouse],
-        report_files: ReportFiles,
+        report_files: dg.ResourceParam[ReportFiles],
         rules: RulesResource,
-        calendar: NightCalendar,
+        calendar: dg.ResourceParam[NightCalendar],
     ):
         """The night in plain language: clean in one line, or the breaks that need a person."""
         staged = for_run(warehouse, context)
@@ -237,7 +237,7 @@ def build_slack_report(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefi
         context: dg.AssetExecutionContext,
         config: SlackReportConfig,
         warehouse: dg.ResourceParam[Warehouse],
-        report_files: ReportFiles,
+        report_files: dg.ResourceParam[ReportFiles],
         slack: SlackResource,
     ):
         """Posts the night's report to the finance channel once, and records where it went."""

@@ -1,4 +1,4 @@
-"""`recon report` and the end of `recon demo`: plain functions that recon_assets.cli wires in."""
+"""`recon report` and the end of `recon demo`: plain functions that recon_assets.cli loads."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from typing import Annotated
 
 import typer
 
+from recon_assets.audit.store import AuditError, stored_warehouse
 from recon_assets.cli_options import DateOption, parse_date
 from recon_assets.reporting.narrative import RenderedReport
-from recon_assets.reporting.slack import blocks_as_text
+from recon_assets.reporting.slack_text import blocks_as_text
 from recon_assets.reporting.store import ReportFiles, stored_report
-from recon_assets.resources import build_resources
 from recon_assets.settings import Settings
 
 
@@ -19,7 +19,10 @@ def load_report(settings: Settings, night: str) -> RenderedReport | None:
     report = ReportFiles(reports_dir=str(settings.reports_dir)).read(night)
     if report is not None:
         return report
-    kept = stored_report(build_resources(settings)["warehouse"], night)
+    try:
+        kept = stored_report(stored_warehouse(settings), night)
+    except AuditError:  # no store yet: no report kept either
+        return None
     return kept[0] if kept else None
 
 

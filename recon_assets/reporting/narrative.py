@@ -18,7 +18,7 @@ from recon_assets.legs import GENUINE_ERROR, KNOWN_ACCEPTED, LEGS_BY_CHECK, MAPP
 from recon_assets.money import format_money
 from recon_assets.reconciliation.exceptions import chargeback_sentence, spreadsheet_safe
 from recon_assets.reporting.facts import Break, Chargeback, NightFacts
-from recon_assets.reporting.slack import MAX_BLOCKS, MAX_SECTION_CHARS, escape_mrkdwn
+from recon_assets.reporting.slack_text import MAX_BLOCKS, MAX_SECTION_CHARS, escape_mrkdwn
 from recon_assets.rules import ScopeGap
 
 # The systems behind the seven sources, as a finance reader names them.

@@ -15,7 +15,8 @@ from dagster._time import get_current_datetime
 from recon_assets.jobs import EXTRACTS_JOB
 from recon_assets.redact import redact
 from recon_assets.reporting.assets import EXCEPTION_REPORT
-from recon_assets.reporting.slack import SlackResource, escape_mrkdwn
+from recon_assets.reporting.slack import SlackResource
+from recon_assets.reporting.slack_text import escape_mrkdwn
 
 FAILURE_ALERT_SENSOR = "reconciliation_failure_alert"
 REPORT_DEADLINE_ALERT = "report_deadline_alert"

@@ -7,8 +7,6 @@ logs or metadata. `RECON_SLACK_BASE_URL` points the client elsewhere (GovSlack, 
 from __future__ import annotations
 
 import os
-import re
-from dataclasses import dataclass
 from typing import Any
 
 import dagster as dg
@@ -25,6 +23,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
 from recon_assets.redact import redact
+from recon_assets.reporting.slack_text import Posted
 from recon_assets.settings import SettingsError
 
 TOKEN_ENV = "SLACK_BOT_TOKEN"
@@ -33,37 +32,6 @@ WEBSERVER_URL_ENV = "DAGSTER_WEBSERVER_URL"
 DEFAULT_WEBSERVER_URL = "http://localhost:3000"
 MAX_RETRY_AFTER_ENV = "RECON_SLACK_MAX_RETRY_AFTER"
 DEFAULT_MAX_RETRY_AFTER = 60.0
-
-# Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks).
-MAX_BLOCKS = 50
-MAX_SECTION_CHARS = 3000
-
-
-def escape_mrkdwn(text: str) -> str:
-    """Slack's three control characters, so source data can never ping (`<!channel>`) or link."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def unescape_mrkdwn(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-_BOLD_LINE = re.compile(r"^\*(.+)\*$", re.MULTILINE)
-
-
-def blocks_as_text(messages: list[dict[str, Any]], attachment: str | None = None) -> str:
-    """The messages as a reader sees them in Slack: bold markers gone, entities decoded."""
-    parts: list[str] = []
-    for i, message in enumerate(messages):
-        if i == 1:
-            parts.append("── in the thread ──")
-        for block in message["blocks"]:
-            texts = [block["text"]] if "text" in block else block.get("elements", [])
-            for text in texts:
-                parts.append(unescape_mrkdwn(_BOLD_LINE.sub(r"\1", text["text"])))
-    if attachment:
-        parts.append(f"── in the thread: file {attachment} ──")
-    return "\n\n".join(parts) + "\n"
 
 
 def retry_after(response: HttpResponse | None) -> float | None:
@@ -106,14 +74,6 @@ def slack_error_text(err: BaseException, max_wait: float) -> str:
             f"({MAX_RETRY_AFTER_ENV})"
         )
     return " ".join(redact(str(err)).split())
-
-
-@dataclass(frozen=True)
-class Posted:
-    channel: str  # the channel id Slack answered with
-    ts: str
-    thread_replies: int
-    file_id: str | None
 
 
 class SlackNotConfigured(RuntimeError):

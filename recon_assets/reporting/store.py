@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import dagster as dg
-
 from recon_assets.reporting.narrative import RenderedReport
-from recon_assets.reporting.slack import Posted
+from recon_assets.reporting.slack_text import Posted
 from recon_assets.sql import statements
 from recon_assets.warehouse import Warehouse, plain_records, run_sql
 
 
-class ReportFiles(dg.ConfigurableResource):
-    """`$RECON_HOME/reports/<date>.md` and the Slack payload beside it as `<date>.json`."""
+@dataclass(frozen=True)
+class ReportFiles:
+    """`$RECON_HOME/reports/<date>.md` and the Slack payload beside it as `<date>.json`: a
+    plain resource (as the warehouse is), so `recon report` reads them without Dagster."""
 
     reports_dir: str
 

@@ -18,9 +18,9 @@ from recon_assets.sources.landing import (
     ALLOW_EMPTY_HINT,
     LandingError,
     LandingFolderError,
-    LandingSource,
     Problem,
 )
+from recon_assets.sources.resource import LandingSource
 from recon_assets.staging import for_run, publish_if_last
 from recon_assets.warehouse import Warehouse
 

@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import numpy as np
 import pandas as pd
@@ -26,12 +25,11 @@ import pandera.pandas as pa
 import pyarrow
 import pyarrow.parquet as pq
 
+from recon_assets.failures import MAX_PROBLEMS, LandingError, LandingFolderError
 from recon_assets.money import iso_currencies
 from recon_assets.sources.catalog import SOURCES_BY_NAME, SourceSpec
-from recon_assets.sources.currencies import CURRENCIES_FILE, allowed_currencies
+from recon_assets.sources.currencies import CURRENCIES_FILE
 from recon_assets.sources.schemas import HIDDEN_CHARACTERS, TEXT
-
-MAX_PROBLEMS = 50
 
 # Pandera check names, said the way a person fixing the file needs to hear them.
 _CHECK_MESSAGES = {
@@ -103,18 +101,6 @@ class Problem:
         value = re.sub(HIDDEN_CHARACTERS, lambda m: f"\\u{ord(m.group()):04x}", repr(self.value))
         shown = f" {value}" if self.value != "" else ""
         return f"{where}:{shown} {self.message}"
-
-
-class LandingError(ValueError):
-    """A landing file that cannot be accepted; `problems` lists the first 50 of `total`."""
-
-    def __init__(self, path: Path, problems: list[Problem], total: int | None = None):
-        self.path = path
-        self.total = len(problems) if total is None else total
-        self.problems = problems[:MAX_PROBLEMS]
-        shown = f", first {min(5, len(self.problems))} shown" if self.total > 5 else ""
-        lines = "\n".join(f"  - {p}" for p in self.problems[:5])
-        super().__init__(f"{path}: {self.total} problem(s){shown}\n{lines}")
 
 
 @dataclass(frozen=True)
@@ -446,11 +432,6 @@ def schema_problems(
     return problems, len(cases)
 
 
-class LandingFolderError(ValueError):
-    """The landing folder cannot be the one the sources deliver into, or a night's file has
-    gone from it: reading on would store empty deliveries over real ones."""
-
-
 ALLOW_EMPTY_HINT = "--allow-empty (resource landing: allow_empty) stores it as not delivered"
 
 
@@ -467,32 +448,4 @@ def check_landing_folder(landing_dir: Path) -> None:
             f"landing folder {landing_dir} holds none of the sources' folders "
             f"({', '.join(SOURCES_BY_NAME)}): pass --landing (or set RECON_LANDING_DIR) to the "
             f"folder the sources deliver into, or {ALLOW_EMPTY_HINT}"
-        )
-
-
-class LandingSource(dg.ConfigurableResource):
-    """The landing folder the sources deliver their daily files into."""
-
-    landing_dir: str
-    # Where `currencies.yaml` may restrict the currencies; None: every active ISO-4217 code.
-    rules_dir: str | None = None
-    # Read a missing or empty landing folder, and store a night's missing file over a stored
-    # delivery, as "not delivered": only when an operator says so.
-    allow_empty: bool = False
-
-    def read(self, spec: SourceSpec, business_date: str) -> LandedFile:
-        if not self.allow_empty:
-            check_landing_folder(Path(self.landing_dir))
-        path = landing_path(Path(self.landing_dir), spec.name, business_date)
-        if path is None:
-            empty = pd.DataFrame(
-                {
-                    c: pd.Series(dtype="int64" if c in spec.int_columns else TEXT)
-                    for c in spec.columns
-                }
-            )
-            return LandedFile(spec.name, business_date, None, empty)
-        currencies = allowed_currencies(Path(self.rules_dir)) if self.rules_dir else None
-        return LandedFile(
-            spec.name, business_date, path, parse_landing_file(path, spec, currencies)
         )

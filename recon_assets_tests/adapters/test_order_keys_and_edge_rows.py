@@ -17,8 +17,8 @@ from recon_assets.adapters import AdapterError, convert, render_summary
 from recon_assets.adapters.config import SourcesConfigError, load_sources
 from recon_assets.cli import app
 from recon_assets.rules import load_rules
-from recon_assets.settings import PROJECT_ROOT
-from recon_assets.warehouse import DuckDBWarehouse
+from recon_assets.settings import DEFAULT_RULES_DIR
+from recon_assets.warehouse_duckdb import DuckDBWarehouse
 from recon_assets_tests.adapters.conftest import read_source
 from recon_assets_tests.books import opened, reconcile
 
@@ -116,7 +116,7 @@ def test_an_order_key_the_vendor_does_not_have_is_refused(samples, run, tmp_path
 
 def test_convert_feeds_takes_the_order_key_of_each_feed(settings, samples, tmp_path, monkeypatch):
     rules = tmp_path / "rules"
-    shutil.copytree(PROJECT_ROOT / "rules", rules)
+    shutil.copytree(DEFAULT_RULES_DIR, rules)
     (rules / "sources.yaml").write_text(
         "feeds:\n  - format: stripe-balance-change\n    path: stripe/*.csv\n"
         "    order_key: description\n"
@@ -204,7 +204,7 @@ def test_the_stripe_sample_reconciled_reports_each_missing_key_as_a_mapping_brea
     # with payment_metadata[order_id] empty. Reconciled as the assets do.
     _, landing = run("stripe-balance-change", samples / STRIPE)
     warehouse = DuckDBWarehouse(database=str(tmp_path / "recon.duckdb"))
-    [night] = reconcile(warehouse, landing, load_rules(PROJECT_ROOT / "rules"), 1, date(2024, 5, 1))
+    [night] = reconcile(warehouse, landing, load_rules(DEFAULT_RULES_DIR), 1, date(2024, 5, 1))
     key = "missing-order-key:metadata.order_id:ch_3PBjvdGtEGgLrOja18CqHpJS"
     assert opened(night) == {
         ("sale_vs_capture", key, "mapping"),  # not "a capture with no sale"
@@ -224,7 +224,7 @@ def test_convert_feeds_writes_nothing_when_any_export_is_bad(
     settings, samples, tmp_path, monkeypatch
 ):
     rules = tmp_path / "rules"
-    shutil.copytree(PROJECT_ROOT / "rules", rules)
+    shutil.copytree(DEFAULT_RULES_DIR, rules)
     (rules / "sources.yaml").write_text(
         "feeds:\n  - format: stripe-balance-change\n    path: stripe/*.csv\n"
     )
@@ -246,7 +246,7 @@ def test_two_exports_of_one_record_must_agree(settings, samples, tmp_path, monke
     once; if they disagree (another fee), the conversion says which files and which record,
     exit code 2, and writes nothing, instead of letting the later silently win."""
     rules = tmp_path / "rules"
-    shutil.copytree(PROJECT_ROOT / "rules", rules)
+    shutil.copytree(DEFAULT_RULES_DIR, rules)
     (rules / "sources.yaml").write_text(
         "feeds:\n"
         "  - format: paypal-stl\n    path: paypal/STL-*.CSV\n"

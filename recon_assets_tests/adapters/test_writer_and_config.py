@@ -11,12 +11,12 @@ from rich.table import Table
 
 from recon_assets.adapters import FORMATS, AdapterError, convert, render_summary
 from recon_assets.adapters.config import SourcesConfigError, load_sources
+from recon_assets.settings import DEFAULT_RULES_DIR
 from recon_assets_tests.adapters.conftest import read_source
 
 HEADER = "balance_transaction_id,created_utc,currency,gross,fee,net,reporting_category\n"
 ROW_A = "txn_a,2024-05-01 10:00:00,gbp,10.00,0.35,9.65,charge\n"
 ROW_B = "txn_b,2024-05-01 11:00:00,gbp,20.00,0.50,19.50,charge\n"
-REPO = Path(__file__).resolve().parents[2]
 
 
 def test_formats_are_exactly_the_issue_list():
@@ -107,7 +107,7 @@ def test_summary_rows_and_money_per_source_day_currency(samples, tmp_path):
 
 
 def test_repository_sources_yaml_is_valid():
-    feeds = load_sources(REPO / "rules" / "sources.yaml")
+    feeds = load_sources(DEFAULT_RULES_DIR / "sources.yaml")
     assert feeds and all(f.format in FORMATS for f in feeds)
 
 

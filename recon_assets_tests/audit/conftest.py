@@ -19,7 +19,7 @@ from recon_assets.cli import app
 from recon_assets.generator import generate
 from recon_assets.reconciliation.classify import break_id
 from recon_assets.runner import materialize_night
-from recon_assets.settings import PROJECT_ROOT, Settings
+from recon_assets.settings import DEFAULT_RULES_DIR, Settings
 
 START = date(2025, 3, 3)
 NIGHTS = [(START + timedelta(days=i)).isoformat() for i in range(6)]
@@ -76,7 +76,7 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> Stored:
     root = tmp_path_factory.mktemp("audit")
     settings = settings_in(root)
     generate(settings.landing_dir, START, len(NIGHTS), 8, 5, breaks=BREAKS)
-    shutil.copytree(PROJECT_ROOT / "rules", settings.rules_dir)
+    shutil.copytree(DEFAULT_RULES_DIR, settings.rules_dir)
     for rule_file in (settings.rules_dir / "accepted").glob("*.yaml"):
         rule_file.unlink()  # start from no accepted rule, whatever the repository holds
     for night in NIGHTS:

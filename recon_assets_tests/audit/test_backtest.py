@@ -13,7 +13,8 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
-from recon_assets.audit import read_only_session, rules_expiring
+from recon_assets.audit.expiry import rules_expiring
+from recon_assets.audit.store import read_only_session
 from recon_assets.cli import app
 from recon_assets.reconciliation.classify import rule_matches
 from recon_assets.rules import AcceptedRule

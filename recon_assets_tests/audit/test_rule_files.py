@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from recon_assets.cli import app
 from recon_assets.rules import RulesError, load_accepted_policy, load_rules
-from recon_assets.settings import PROJECT_ROOT
+from recon_assets.settings import DEFAULT_RULES_DIR
 
 HEADER = (
     "rules:\n  - id: gift-cards\n    reason: gift cards settle monthly\n    owner: finance-ops\n"
@@ -21,7 +21,7 @@ HEADER = (
 @pytest.fixture
 def rules_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "rules"
-    shutil.copytree(PROJECT_ROOT / "rules", folder)
+    shutil.copytree(DEFAULT_RULES_DIR, folder)
     for path in (folder / "accepted").glob("*.yaml"):
         path.unlink()
     return folder

@@ -18,9 +18,10 @@ from pytest_httpserver import HTTPServer
 from recon_assets.definitions import build_assets
 from recon_assets.generator import generate
 from recon_assets.resources import build_resources
-from recon_assets.settings import Settings
-from recon_assets.warehouse import DuckDBSession, DuckDBWarehouse
+from recon_assets.settings import DEFAULT_RULES_DIR, Settings
+from recon_assets.warehouse import DuckDBSession
 from recon_assets.warehouse_bigquery import BigQueryWarehouse
+from recon_assets.warehouse_duckdb import DuckDBWarehouse
 from recon_assets_tests.bigquery.standin import DATASET, LOCATION, PROJECT, StandIn
 
 FIRST_NIGHT = date(2025, 3, 28)
@@ -85,7 +86,7 @@ def night_statements(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     settings = Settings(
         home=root / "home",
         landing_dir=root / "landing",
-        rules_dir=Path(__file__).resolve().parents[2] / "rules",
+        rules_dir=DEFAULT_RULES_DIR,
         timezone="Europe/London",
         warehouse="duckdb",
         start_date=FIRST_NIGHT.isoformat(),

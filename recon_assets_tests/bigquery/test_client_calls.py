@@ -8,7 +8,6 @@ transaction, and a failing end of session. Results themselves are proven by `mak
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,14 +17,14 @@ from google.api_core.exceptions import BadRequest
 from recon_assets.reconciliation.matching import KEPT_TABLES, MATCHING_STEPS, run_matching
 from recon_assets.resources import build_resources
 from recon_assets.rules import load_rules
-from recon_assets.settings import Settings
+from recon_assets.settings import DEFAULT_RULES_DIR, Settings
 from recon_assets.sources.catalog import SOURCES
 from recon_assets.sql import statements
 from recon_assets.warehouse_bigquery import BigQueryWarehouse, bigquery_ddl, transpile
 from recon_assets_tests.bigquery.standin import DATASET, PROJECT, StandIn
 
 NIGHT = date(2025, 3, 30)
-RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
+RULES_DIR = DEFAULT_RULES_DIR
 
 
 def _split(sql: str) -> list[str]:

@@ -15,7 +15,7 @@ from recon_assets.adapters.config import load_sources
 from recon_assets.extracts.assets import build_extract_assets
 from recon_assets.partitions import build_daily_partitions
 from recon_assets.settings import Settings
-from recon_assets.sources.landing import LandingSource
+from recon_assets.sources.resource import LandingSource
 
 SAMPLE_START = "2024-01-01"
 

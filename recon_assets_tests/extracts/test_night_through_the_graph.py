@@ -17,7 +17,7 @@ from recon_assets.definitions import build_assets, build_definitions
 from recon_assets.extracts.common import major_units
 from recon_assets.jobs import EXTRACTS_GROUP, EXTRACTS_JOB
 from recon_assets.resources import build_resources
-from recon_assets.settings import PROJECT_ROOT, Settings
+from recon_assets.settings import DEFAULT_RULES_DIR, Settings
 from recon_assets_tests.extracts.conftest import landing_bytes
 from recon_assets_tests.extracts.fakes import (
     SHOPIFY_TOKEN,
@@ -51,7 +51,7 @@ def shop(settings, tmp_path, monkeypatch, httpserver):
     """The Stripe sample's charges of the night, each paid for a Shopify order the sample's
     amount and time, with the order number in the charge's metadata (as a checkout sets it)."""
     rules = tmp_path / "rules"
-    shutil.copytree(PROJECT_ROOT / "rules", rules)
+    shutil.copytree(DEFAULT_RULES_DIR, rules)
     (rules / "sources.yaml").write_text(SOURCES, encoding="utf-8")
     (rules / "scope.yaml").write_text(SCOPE, encoding="utf-8")
     base = httpserver.url_for("/").rstrip("/")

@@ -12,10 +12,10 @@ import pandas as pd
 
 from recon_assets.legs import DEFAULT_SLA_DAYS
 from recon_assets.rules import load_rules
-from recon_assets.settings import PROJECT_ROOT
+from recon_assets.settings import DEFAULT_RULES_DIR
 from recon_assets_tests.generator.conftest import Sample
 
-CHART = set(load_rules(PROJECT_ROOT / "rules").accounts.chart)
+CHART = set(load_rules(DEFAULT_RULES_DIR).accounts.chart)
 
 
 def _sales(sample: Sample) -> pd.DataFrame:

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from recon_assets.cli import app
 from recon_assets.generator import INJECTION_KINDS, generate, parse_breaks
 from recon_assets.legs import DEFAULT_SLA_DAYS
+from recon_assets.settings import DEFAULT_RULES_DIR
 from recon_assets_tests.generator.conftest import NIGHTS, Sample, make_sample
 
 # The class night by night from the first night the break is open (T timing, G genuine_error,
@@ -48,7 +49,7 @@ LIFECYCLES = {
     "payout_not_in_bank": "TTTG+",
     "payout_amount_differs": "G+",
 }
-RULES = Path(__file__).resolve().parents[2] / "rules"
+RULES = DEFAULT_RULES_DIR
 LETTER = {"timing": "T", "genuine_error": "G", "mapping": "M"}
 
 

@@ -21,15 +21,16 @@ from recon_assets.reconciliation.exceptions import (
     night_information,
 )
 from recon_assets.rules import load_rules
-from recon_assets.settings import PROJECT_ROOT
-from recon_assets.warehouse import DuckDBWarehouse
+from recon_assets.settings import DEFAULT_RULES_DIR
+from recon_assets.warehouse_duckdb import DuckDBWarehouse
 from recon_assets_tests.books import reconcile
+from recon_assets_tests.conftest import SHARED_FORMATS
 
 START = date(2026, 3, 24)  # crosses the clocks going forward in Europe/London (29 March)
 NIGHTS = 9
 ORDERS_PER_DAY = 14
 SEED = 4
-RULES = load_rules(PROJECT_ROOT / "rules")
+RULES = load_rules(DEFAULT_RULES_DIR)
 
 
 def _without_evidence(text: str) -> list[dict]:
@@ -136,7 +137,7 @@ def test_vendor_exports_are_byte_identical_for_the_same_arguments(tmp_path):
     assert stripe_file.startswith(b"balance_transaction_id,created_utc,currency,gross,fee,net,")
 
 
-SAMPLES = PROJECT_ROOT.parent / "shared" / "formats"
+SAMPLES = SHARED_FORMATS
 # Each written export beside the real sample of its layout (../shared/formats), for the
 # exports that have one: the header row of both, by its leading cell where PayPal has one.
 SAMPLE_OF = {

@@ -22,7 +22,7 @@ from recon_assets.partitions import build_daily_partitions
 from recon_assets.reporting.assets import build_reporting_assets
 from recon_assets.resources import build_resources
 from recon_assets.runner import materialize_night
-from recon_assets.settings import PROJECT_ROOT, Settings
+from recon_assets.settings import DEFAULT_RULES_DIR, Settings
 from recon_assets.sources.catalog import SOURCES
 
 TOKEN = "xoxb-test-token-never-shown"
@@ -38,7 +38,7 @@ def _settings(root: Path) -> Settings:
     return Settings(
         home=root / "home",
         landing_dir=root / "landing",
-        rules_dir=PROJECT_ROOT / "rules",
+        rules_dir=DEFAULT_RULES_DIR,
         timezone="Europe/London",
         warehouse="duckdb",
         start_date=FIRST_NIGHT,

@@ -30,7 +30,7 @@ from recon_assets.reporting.sensors import (
 from recon_assets.reporting.slack import SlackResource, slack_resource_from_env
 from recon_assets.resources import build_resources
 from recon_assets.settings import Settings
-from recon_assets.sources.landing import LandingSource
+from recon_assets.sources.resource import LandingSource
 from recon_assets_tests.conftest import write_landing
 from recon_assets_tests.extracts.fakes import STRIPE_KEY, Answer, FakeStripe
 from recon_assets_tests.reporting.conftest import FIRST_NIGHT, TOKEN

@@ -17,7 +17,7 @@ from recon_assets.reporting.narrative import (
     render,
     render_markdown,
 )
-from recon_assets.reporting.slack import MAX_BLOCKS, MAX_SECTION_CHARS, blocks_as_text
+from recon_assets.reporting.slack_text import MAX_BLOCKS, MAX_SECTION_CHARS, blocks_as_text
 from recon_assets.sources.catalog import SOURCES
 
 NIGHT = "2026-04-02"

@@ -16,11 +16,12 @@ from werkzeug import Response
 
 from recon_assets.partitions import build_daily_partitions
 from recon_assets.reporting.assets import EXCEPTION_REPORT, SLACK_REPORT, build_reporting_assets
-from recon_assets.reporting.slack import MAX_BLOCKS, MAX_SECTION_CHARS, SlackResource
+from recon_assets.reporting.slack import SlackResource
+from recon_assets.reporting.slack_text import MAX_BLOCKS, MAX_SECTION_CHARS
 from recon_assets.resources import build_resources
-from recon_assets.settings import PROJECT_ROOT, Settings
+from recon_assets.settings import DEFAULT_RULES_DIR, Settings
 from recon_assets.tags import BACKFILL_TAG, REPOST_TAG
-from recon_assets.warehouse import DuckDBWarehouse
+from recon_assets.warehouse_duckdb import DuckDBWarehouse
 from recon_assets_tests.reporting.conftest import (
     CHANNEL_ID,
     FIRST_NIGHT,
@@ -265,7 +266,7 @@ def test_report_mentions_accepted_rules_about_to_expire(
     settings, use_db, clean_then_missing_db, instance, monkeypatch, tmp_path
 ):
     rules_dir = tmp_path / "rules"
-    shutil.copytree(PROJECT_ROOT / "rules", rules_dir)
+    shutil.copytree(DEFAULT_RULES_DIR, rules_dir)
     (rules_dir / "accepted" / "oms-lag.yaml").write_text(
         "rules:\n"
         "  - id: oms-lag\n"
