@@ -1,5 +1,6 @@
-"""Every run the Dagster UI launches is a run of `nightly_reconciliation`, queued one at a time,
-and a backfill from the asset graph is one run.
+"""Every run the Dagster UI launches is a run of `nightly_reconciliation` (or, when every
+asset it selects is an extract, of `nightly_extracts`), queued one at a time, and a backfill
+from the asset graph is one run.
 
 The asset graph's Materialize button and its backfills launch Dagster's implicit asset job:
 the UI takes the first job, by name, that every selected asset is in (`__ASSET_JOB` sorts
@@ -7,6 +8,12 @@ first), and the backfill daemon always picks it. Its asset backfills also split 
 a run per stage, since Dagster never puts an asset that reads its own previous night
 (matched_ledger, classified_variances) in a run with its parents. This coordinator, named in
 the instance's dagster.yaml, recreates such a run, under the same id, as the nightly job's.
+
+With a feed pulled from an API the graph also has extract assets (group `extracts`), which
+are not in the nightly job: a launch of extracts only becomes a run of `nightly_extracts`; a
+launch mixing extracts and the rest is left as Dagster launched it (one run of the implicit
+job, where a failed extract skips the reconciliation below it; launch the two jobs to have
+the night reconciled whatever the vendor does).
 """
 
 from __future__ import annotations
@@ -24,13 +31,26 @@ from dagster._core.storage.tags import (
     PARTITION_NAME_TAG,
 )
 
-from recon_assets.jobs import NIGHTLY_JOB
+from recon_assets.jobs import EXTRACTS_GROUP, EXTRACTS_JOB, NIGHTLY_JOB
+
+
+def _job_for(selection: frozenset[dg.AssetKey] | None, workspace) -> str | None:
+    """The job a fresh implicit-job run becomes: the extracts job when every selected asset
+    is an extract, the nightly job when none is, None (left as launched) when both are. No
+    selection is every asset of the graph."""
+    graph = workspace.asset_graph
+    keys = selection if selection is not None else graph.materializable_asset_keys
+    extract = {graph.get(key).group_name == EXTRACTS_GROUP for key in keys}
+    if extract == {True}:
+        return EXTRACTS_JOB
+    return NIGHTLY_JOB if True not in extract else None
 
 
 class NightlyJobRunCoordinator(dg.QueuedRunCoordinator):
     """Dagster's run queue, where a fresh run of the implicit asset job becomes the same run
-    (id, tags, nights, checks) of the nightly job; the first run of an asset backfill takes
-    every asset of the backfill, so the whole range is one run."""
+    (id, tags, nights, checks) of the nightly job, or of the extracts job when it selects
+    extracts only; the first run of an asset backfill takes every asset of the backfill, so
+    the whole range is one run."""
 
     def submit_run(self, context: SubmitRunContext) -> dg.DagsterRun:
         run = context.dagster_run
@@ -40,18 +60,25 @@ class NightlyJobRunCoordinator(dg.QueuedRunCoordinator):
         storage = self._instance.event_log_storage
         sql = isinstance(storage, SqlEventLogStorage)
         if fresh and sql and is_implicit_asset_job_name(run.job_name):
-            run = self._as_nightly_job(run, context.workspace, storage)
+            backfill_assets = self._backfill_assets(run, context.workspace)
+            job_name = _job_for(backfill_assets or run.asset_selection, context.workspace)
+            if job_name is not None:
+                run = self._as_job(run, job_name, backfill_assets, context.workspace, storage)
         return super().submit_run(SubmitRunContext(run, context.workspace))
 
-    def _as_nightly_job(
-        self, run: dg.DagsterRun, workspace, storage: SqlEventLogStorage
+    def _as_job(
+        self,
+        run: dg.DagsterRun,
+        job_name: str,
+        backfill_assets: frozenset[dg.AssetKey] | None,
+        workspace,
+        storage: SqlEventLogStorage,
     ) -> dg.DagsterRun:
         origin = run.remote_job_origin
-        backfill_assets = self._backfill_assets(run, workspace)
         selector = JobSubsetSelector(
             location_name=origin.location_name,
             repository_name=origin.repository_origin.repository_name,
-            job_name=NIGHTLY_JOB,
+            job_name=job_name,
             op_selection=None,
             asset_selection=backfill_assets or run.asset_selection,
             # The backfill's assets with every one of their checks, as the job has them.
@@ -73,7 +100,7 @@ class NightlyJobRunCoordinator(dg.QueuedRunCoordinator):
                 )
             )
         return self._instance.create_run(
-            job_name=NIGHTLY_JOB,
+            job_name=job_name,
             run_id=run.run_id,
             run_config=run.run_config,
             resolved_op_selection=None,

@@ -69,15 +69,15 @@ def _pull_shopify(api: shopify_api.ShopifyResource, feed: Feed, nights: list[Nig
         orders, pages = api.night_orders(nights[0])
         rows = [r for o in orders for r in shopify_api.export_rows(o, nights[0])]
         return {nights[0].business_date: Pulled(header, rows, pages)}
-    # A backfill: one bulk operation over the range, split into nights by creation time.
+    # A backfill: one bulk operation over the orders updated since the first night, split
+    # into the nights each order has an event in (created, refunded, cancelled).
     lines = api.bulk_orders(nights[0], nights[-1])
     pulled = {n.business_date: Pulled(header, [], []) for n in nights}
     for order, raw in shopify_api.bulk_by_order(lines):
-        created = shopify_api.instant(order["createdAt"])
-        night = next((n for n in nights if n.start <= created < n.end), None)
-        if night is not None:
-            pulled[night.business_date].rows.extend(shopify_api.export_rows(order, night))
-            pulled[night.business_date].pages.extend(raw)
+        for night in nights:
+            if shopify_api.has_event_within(order, night):
+                pulled[night.business_date].rows.extend(shopify_api.export_rows(order, night))
+                pulled[night.business_date].pages.extend(raw)
     return pulled
 
 

@@ -1,14 +1,21 @@
 """Shopify's orders, pulled through the Admin GraphQL API with their refunds and transactions.
 
 One night is a paginated `orders` query (`pageInfo { hasNextPage endCursor }`) over the
-orders created within the business date in the retailer's zone; a backfill of several nights
-is one bulk operation (`bulkOperationRunQuery`, `currentBulkOperation` polled until it is
-done, then its JSONL file, in which a line item is a line of its own with `__parentId`),
-split into nights. Each order becomes the rows of Shopify's orders export (one per line
-item), as it stood at the end of its night: the refunds made by then (`Refunded Amount`, and
-`Refunded at`, the latest refund's own time, which the export lacks) and the cancellation if
-it came by then; `Paid at` and `Payment Method` come from its successful transactions.
-`adapters/shopify_orders.py` then maps them exactly as it maps a downloaded export.
+orders updated since the night began in the retailer's zone (`updated_at:>=`, Shopify's
+search syntax): a refund or a cancellation tonight updates its order, whatever night the order
+was created, and an order updated again after the night (fulfilled at 00:30, or a backfill
+weeks later) still has `updated_at` after the night's start. A backfill of several nights is
+one bulk operation (`bulkOperationRunQuery`, `currentBulkOperation` polled until it is done,
+then its JSONL file, in which a line item is a line of its own with `__parentId`) over the
+orders updated since the first night began, split into nights.
+
+Each order becomes, for each night it has an event in, the rows of Shopify's orders export
+(one per line item) holding only that night's events: its creation, the refunds created
+that night (`Refunded Amount` their sum, `Refunded at` the latest one's own time, which the
+export lacks) and its cancellation if it came that night; `Paid at` and `Payment Method`
+come from its successful transactions. `adapters/shopify_orders.py` then maps them exactly
+as it maps a downloaded export, and the night lands only the events it dates that night: an
+old order's sale is not landed again on the night of its refund.
 
 Politeness: GraphQL is rate-limited by query cost (`extensions.cost.throttleStatus`): a
 THROTTLED answer is retried once enough points are restored, and the next page waits when
@@ -119,23 +126,29 @@ class ShopifyResource(dg.ConfigurableResource):
         return f"{base}/admin/api/{self.api_version}/graphql.json"
 
     def night_orders(self, night: Night) -> tuple[list[dict], list[dict]]:
-        """The orders created within the night, page by page, and the raw pages."""
+        """The orders with an event within the night, page by page, and the raw pages (every
+        order updated since the night began)."""
         pages: list[dict] = []
         orders: list[dict] = []
         after = None
         with requests.Session() as session:
             while True:
-                variables = {"query": _created(night, night), "after": after}
+                variables = {"query": _updated_since(night), "after": after}
                 page = self._graphql(session, ORDERS_PAGE, variables, pages)["orders"]
-                orders += [_flatten_page_order(o) for o in page["nodes"]]
+                orders += [
+                    order
+                    for order in map(_flatten_page_order, page["nodes"])
+                    if has_event_within(order, night)
+                ]
                 if not page["pageInfo"]["hasNextPage"]:
                     return orders, pages
                 after = page["pageInfo"]["endCursor"]
 
     def bulk_orders(self, first: Night, last: Night) -> list[dict]:
-        """Every order created from `first` to `last` night, as the bulk file's lines."""
+        """Every order updated since `first` night began, as the bulk file's lines (the caller
+        keeps the orders with an event from `first` to `last`)."""
         with requests.Session() as session:
-            query = BULK_QUERY % json.dumps(_created(first, last))
+            query = BULK_QUERY % json.dumps(_updated_since(first))
             run = self._graphql(session, BULK_RUN, {"query": query}, [])
             errors = run["bulkOperationRunQuery"]["userErrors"]
             if errors:
@@ -233,10 +246,21 @@ def _points_wait(cost: dict) -> float:
     return max(0.0, needed - available) / rate if rate else 0.0
 
 
-def _created(first: Night, last: Night) -> str:
-    start = first.start.astimezone(UTC).strftime(ISO_UTC)
-    end = last.end.astimezone(UTC).strftime(ISO_UTC)
-    return f"created_at:>='{start}' created_at:<'{end}'"
+def _updated_since(night: Night) -> str:
+    """Shopify's search for every order updated since `night` began. No upper bound: an
+    order refunded tonight and touched again later has a later `updated_at`."""
+    return f"updated_at:>='{night.start.astimezone(UTC).strftime(ISO_UTC)}'"
+
+
+def _within(text: str | None, night: Night) -> bool:
+    return bool(text) and night.start <= instant(text) < night.end
+
+
+def has_event_within(order: dict, night: Night) -> bool:
+    """Whether the order was created, refunded or cancelled within `night`."""
+    moments = [order["createdAt"], order.get("cancelledAt")]
+    moments += [r["createdAt"] for r in order.get("refunds") or []]
+    return any(_within(m, night) for m in moments)
 
 
 def _flatten_page_order(order: dict) -> dict:
@@ -261,10 +285,12 @@ def bulk_by_order(lines: list[dict]) -> Iterator[tuple[dict, list[dict]]]:
 
 
 def export_rows(order: dict, night: Night) -> list[dict]:
-    """An order as the rows of Shopify's orders export at the end of `night`."""
+    """An order as the rows of Shopify's orders export holding `night`'s events only: the
+    refunds created within it (by their own `createdAt`), its cancellation if within it. The
+    `order` row is always there (the adapter dates it by `Created at`; a night lands only the
+    rows it dates that night)."""
     money = order["totalPriceSet"]["shopMoney"]
-    end = night.end
-    refunds = [r for r in order.get("refunds") or [] if instant(r["createdAt"]) < end]
+    refunds = [r for r in order.get("refunds") or [] if _within(r["createdAt"], night)]
     refunded = sum(
         (Decimal(r["totalRefundedSet"]["shopMoney"]["amount"]) for r in refunds), Decimal(0)
     )
@@ -281,7 +307,7 @@ def export_rows(order: dict, night: Night) -> list[dict]:
         "Total": money["amount"],
         "Created at": order["createdAt"],
         "Paid at": paid[0] if paid else "",
-        "Cancelled at": cancelled if cancelled and instant(cancelled) < end else "",
+        "Cancelled at": cancelled if _within(cancelled, night) else "",
         "Refunded Amount": format(refunded, "f"),
         "Refunded at": max((r["createdAt"] for r in refunds), key=instant, default=""),
         "Payment Method": " + ".join(gateways or order.get("paymentGatewayNames") or []),

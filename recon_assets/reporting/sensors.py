@@ -1,11 +1,18 @@
-"""Alerting: a failed run posts to Slack; so does a report still missing at 07:00."""
+"""Alerting: a failed run posts to Slack (a failed extract says which vendor did not deliver);
+so does a report still missing at 07:00."""
 
 from datetime import date, datetime, time, timedelta
 
 import dagster as dg
 from dagster._core.storage.event_log.base import AssetRecordsFilter
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    PARTITION_NAME_TAG,
+)
 from dagster._time import get_current_datetime
 
+from recon_assets.jobs import EXTRACTS_JOB
 from recon_assets.redact import redact
 from recon_assets.reporting.assets import EXCEPTION_REPORT
 from recon_assets.reporting.slack import SlackResource
@@ -28,6 +35,37 @@ def failure_text(night: str | None, step: str, error: str, run_url: str) -> str:
         f"{escape_mrkdwn(what[0].upper() + what[1:])} failed at {escape_mrkdwn(step)}: "
         f"{escape_mrkdwn(error)} <{run_url}|Open the run in Dagster>"
     )
+
+
+# The extract assets' vendors (recon_assets/extracts/assets.py, EXTRACTS): a failed step of
+# one of them is an extract that did not deliver, not a reconciliation that failed.
+EXTRACT_VENDORS = {"stripe_balance_transactions": "Stripe", "shopify_orders": "Shopify"}
+
+
+def extract_failure_text(nights: str | None, step: str, error: str, run_url: str) -> str:
+    """The alert for an extract run: the night is not lost, its run will say the source did
+    not deliver. `nights` is the night, or a backfill's range."""
+    error = " ".join(redact(error).split())
+    if len(error) > MAX_ERROR_CHARS:
+        error = error[: MAX_ERROR_CHARS - 1] + "…"
+    vendor = EXTRACT_VENDORS.get(step)
+    what = f"the {vendor} extract" if vendor else f"the extracts (at {step})"
+    what += f" for {nights}" if nights else ""
+    after = "the night" if nights and " to " not in nights else "each night"
+    return (
+        f"{escape_mrkdwn(what[0].upper() + what[1:])} failed: {escape_mrkdwn(error)}; "
+        f"{after} will report the source as not delivered unless the extract is run again "
+        f"before its reconciliation. <{run_url}|Open the run in Dagster>"
+    )
+
+
+def _nights_of(run: dg.DagsterRun) -> str | None:
+    night = run.tags.get(PARTITION_NAME_TAG)
+    first = run.tags.get(ASSET_PARTITION_RANGE_START_TAG)
+    last = run.tags.get(ASSET_PARTITION_RANGE_END_TAG)
+    if night or not (first and last):
+        return night
+    return first if first == last else f"{first} to {last}"
 
 
 def failed_blocking_check(context: dg.RunFailureSensorContext) -> tuple[str, str] | None:
@@ -65,13 +103,19 @@ def describe_failure(context: dg.RunFailureSensorContext) -> tuple[str, str]:
 
 @dg.run_failure_sensor(
     name=FAILURE_ALERT_SENSOR,
-    description="Posts 'the reconciliation for D failed at <step>' with a link to the run.",
+    description="Posts 'the reconciliation for D failed at <step>' (for an extract: 'the "
+    "Stripe extract for D failed: ...') with a link to the run.",
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
 def reconciliation_failure_alert(context: dg.RunFailureSensorContext, slack: SlackResource):
     run = context.dagster_run
     step, error = describe_failure(context)
-    text = failure_text(run.tags.get("dagster/partition"), step, error, slack.run_url(run.run_id))
+    if step in EXTRACT_VENDORS or run.job_name == EXTRACTS_JOB:
+        text = extract_failure_text(_nights_of(run), step, error, slack.run_url(run.run_id))
+    else:
+        text = failure_text(
+            run.tags.get(PARTITION_NAME_TAG), step, error, slack.run_url(run.run_id)
+        )
     if not slack.enabled:
         context.log.info(f"Slack is off (SLACK_BOT_TOKEN is not set); not posted: {text}")
         return

@@ -24,7 +24,8 @@ SHOPIFY_SAMPLE = SHARED_FORMATS / "shopify_orders.sample.csv"
 STRIPE_KEY = "rk_test_51RecOnKeyNeverLogged0000abcd"
 SHOPIFY_TOKEN = "shpat_recon_token_never_logged_1234"
 METADATA = re.compile(r"^payment_metadata\[(.+)\]$")
-CREATED = re.compile(r"created_at:>='([^']+)' created_at:<'([^']+)'")
+# Shopify's search syntax as the extract uses it: `updated_at:>='2025-04-01T23:00:00Z'`.
+SEARCH_TERM = re.compile(r"(created_at|updated_at):(>=|<)'([^']+)'")
 
 
 def _epoch(text: str) -> int:
@@ -199,6 +200,17 @@ def _within(value: int, args, name: str) -> bool:
     return (low is None or value >= int(low)) and (high is None or value < int(high))
 
 
+def updated_at(order: dict) -> str:
+    """An order's `updatedAt`: its own when given, else its latest event (a refund, a
+    cancellation or a transaction updates the order)."""
+    if order.get("updatedAt"):
+        return order["updatedAt"]
+    moments = [order["createdAt"], order.get("cancelledAt")]
+    moments += [r["createdAt"] for r in order.get("refunds") or []]
+    moments += [t.get("processedAt") for t in order.get("transactions") or []]
+    return max((m for m in moments if m), key=datetime.fromisoformat)
+
+
 def _iso(text: str) -> str | None:
     """The export's `2025-04-01 13:24:39 -0700` as the API writes it, ISO-8601."""
     if not text:
@@ -283,7 +295,7 @@ THROTTLED = {
 
 
 class FakeShopify:
-    """`POST /admin/api/<version>/graphql.json`: the `orders` connection (created range,
+    """`POST /admin/api/<version>/graphql.json`: the `orders` connection (created/updated range,
     `first`/`after`, `pageInfo`), `bulkOperationRunQuery` then `currentBulkOperation`
     (RUNNING once, then COMPLETED with a JSONL URL on this same server)."""
 
@@ -299,8 +311,17 @@ class FakeShopify:
         server.expect_request("/bulk/orders.jsonl").respond_with_handler(self.bulk_file)
 
     def _created(self, search: str) -> list[dict]:
-        low, high = (datetime.fromisoformat(t) for t in CREATED.search(search).groups())
-        return [o for o in self.orders if low <= datetime.fromisoformat(o["createdAt"]) < high]
+        """The orders matching the search's `created_at`/`updated_at` terms, as Shopify
+        selects them; every term must hold, and a search without a term is refused."""
+        terms = SEARCH_TERM.findall(search)
+        assert terms, f"no created_at/updated_at term in {search!r}"
+
+        def holds(order: dict, field: str, op: str, text: str) -> bool:
+            moment = updated_at(order) if field == "updated_at" else order["createdAt"]
+            value, bound = datetime.fromisoformat(moment), datetime.fromisoformat(text)
+            return value >= bound if op == ">=" else value < bound
+
+        return [o for o in self.orders if all(holds(o, *term) for term in terms)]
 
     def handle(self, request: Request) -> Response:
         body = request.get_json()

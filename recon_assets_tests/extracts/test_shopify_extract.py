@@ -11,7 +11,7 @@ import time
 import pytest
 
 from recon_assets.adapters import convert
-from recon_assets.extracts.shopify_api import ShopifyResource
+from recon_assets.extracts.shopify_api import ShopifyResource, instant
 from recon_assets_tests.extracts.conftest import (
     failure_of,
     landing_bytes,
@@ -25,6 +25,7 @@ from recon_assets_tests.extracts.fakes import (
     Answer,
     FakeShopify,
     shopify_orders_from_sample,
+    updated_at,
 )
 
 FEED = """\
@@ -66,11 +67,17 @@ def test_a_night_is_paged_and_lands_what_the_export_lands(
     landed = sample_settings.landing_dir / "storefront_orders/2025-04-02.csv"
     assert landed.read_text() == (from_export / "2025-04-02.csv").read_text()
     assert landed.read_text().count("\n") == 4  # #1088, #1089, #1090
+    # Every order updated since the night began (midnight in London, BST), one a page.
+    assert {q["variables"]["query"] for q in fake.queries} == {
+        "updated_at:>='2025-04-01T23:00:00Z'"
+    }
+    since = [o for o in fake.orders if instant(updated_at(o)) >= instant("2025-04-01T23:00:00Z")]
+    assert len(since) > 3  # later orders too: the night's events are picked from them
     afters = [q["variables"]["after"] for q in fake.queries]
-    assert afters == [None, "1", "2"]
+    assert afters == [None, *(str(n) for n in range(1, len(since)))]
     raw = sample_settings.landing_dir / "raw/shopify_orders/2025-04-02.jsonl.gz"
     pages = [json.loads(line) for line in gzip.decompress(raw.read_bytes()).splitlines()]
-    assert [len(p["data"]["orders"]["nodes"]) for p in pages] == [1, 1, 1]
+    assert [len(p["data"]["orders"]["nodes"]) for p in pages] == [1] * len(since)
 
 
 def test_a_backfill_is_one_bulk_operation_split_into_nights(
@@ -102,6 +109,8 @@ def test_a_throttled_query_waits_for_its_points_then_goes_on(
     sample_settings, tmp_path, httpserver, from_export
 ):
     fake = FakeShopify(httpserver, shopify_orders_from_sample(), page_size=1)
+    night = instant("2025-04-01T23:00:00Z")  # the orders updated since: one page each
+    pages = sum(instant(updated_at(o)) >= night for o in fake.orders)
     fake.script = [Answer(200, THROTTLED)]  # 202 points wanted, 102 left, 100 a second
     started = time.monotonic()
     result = run_extract(
@@ -109,7 +118,7 @@ def test_a_throttled_query_waits_for_its_points_then_goes_on(
     )
     assert result.success
     assert time.monotonic() - started >= 1.0
-    assert len(fake.queries) == 4  # the throttled first page, asked again, then two more
+    assert len(fake.queries) == 1 + pages  # the throttled first page, asked again, the rest
     landed = sample_settings.landing_dir / "storefront_orders/2025-04-02.csv"
     assert landed.read_text() == (from_export / "2025-04-02.csv").read_text()
 
@@ -188,3 +197,62 @@ def test_a_refund_is_dated_by_its_own_time_and_counted_only_once_made(
     (row,) = [line for line in landed.splitlines() if line.startswith("1095:refund")]
     # The refund made by the end of the night, at its own time; the later one is not yet known.
     assert row == "1095:refund,1095,refund,2025-04-04T15:50:00-07:00,CAD,154,0,card"
+
+
+def refunded_later(orders: list[dict], name: str, when: str, amount: str) -> dict:
+    """`name`'s refund of `amount` CAD made at `when`, on a night after the order's."""
+    (order,) = [o for o in orders if o["name"] == name]
+    order["refunds"] = [
+        {
+            "createdAt": when,
+            "totalRefundedSet": {"shopMoney": {"amount": amount, "currencyCode": "CAD"}},
+        }
+    ]
+    return order
+
+
+def night_files(landing, night: str) -> dict[str, bytes]:
+    return {k: v for k, v in landing_bytes(landing).items() if night in k}
+
+
+def test_a_refund_on_a_later_night_lands_that_night_and_leaves_the_order_night_alone(
+    sample_settings, tmp_path, httpserver
+):
+    """#1088 was sold on 2 April (night 1) and refunded on 4 April (night 3); the order was
+    touched again on 6 April, so its `updated_at` is after night 3."""
+    orders = shopify_orders_from_sample()
+    order = refunded_later(orders, "#1088", "2025-04-04T10:00:00-07:00", "20.00")
+    order["updatedAt"] = "2025-04-06T09:00:00-07:00"
+    sources = sources_file(tmp_path, FEED)
+    landing = sample_settings.landing_dir
+    FakeShopify(httpserver, orders)
+    assert run_extract(sample_settings, sources, shopify_api(httpserver), "2025-04-02").success
+    night_1 = night_files(landing, "2025-04-02")
+    assert "1088:order" in night_1["storefront_orders/2025-04-02.csv"].decode()
+    assert "1088:refund" not in night_1["storefront_orders/2025-04-02.csv"].decode()
+
+    assert run_extract(sample_settings, sources, shopify_api(httpserver), "2025-04-04").success
+    night_3 = (landing / "storefront_orders/2025-04-04.csv").read_text().splitlines()
+    assert "1088:refund,1088,refund,2025-04-04T10:00:00-07:00,CAD,2000,0,card" in night_3
+    assert not [line for line in night_3 if line.startswith("1088:order")]  # not sold again
+    assert night_files(landing, "2025-04-02") == night_1
+
+
+def test_a_backfill_lands_a_later_refund_on_its_own_night_only(
+    sample_settings, tmp_path, httpserver, from_export
+):
+    orders = shopify_orders_from_sample()
+    refunded_later(orders, "#1088", "2025-04-04T10:00:00-07:00", "20.00")
+    FakeShopify(httpserver, orders)
+    sources = sources_file(tmp_path, FEED)
+    result = run_extract(sample_settings, sources, shopify_api(httpserver), NIGHTS[0], NIGHTS[-1])
+    assert result.success
+    landing = sample_settings.landing_dir / "storefront_orders"
+    night_1 = (landing / "2025-04-02.csv").read_text()
+    assert night_1 == (from_export / "2025-04-02.csv").read_text()  # the sale, no refund
+    night_3 = (landing / "2025-04-04.csv").read_text().splitlines()
+    assert [line for line in night_3 if line.startswith("1088:")] == [
+        "1088:refund,1088,refund,2025-04-04T10:00:00-07:00,CAD,2000,0,card"
+    ]
+    for night in ("2025-04-03", "2025-04-05"):
+        assert "1088:" not in (landing / f"{night}.csv").read_text()

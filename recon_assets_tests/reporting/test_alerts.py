@@ -10,12 +10,18 @@ import dagster as dg
 import pytest
 from dagster._core.test_utils import freeze_time
 
+from recon_assets.adapters.config import load_sources
 from recon_assets.definitions import build_assets, build_definitions
+from recon_assets.extracts.assets import EXTRACTS, build_extract_assets
+from recon_assets.extracts.stripe_api import StripeResource
 from recon_assets.generator import generate
+from recon_assets.partitions import build_daily_partitions
 from recon_assets.reporting.assets import EXCEPTION_REPORT
 from recon_assets.reporting.sensors import (
+    EXTRACT_VENDORS,
     FAILURE_ALERT_SENSOR,
     REPORT_DEADLINE_ALERT,
+    extract_failure_text,
     failure_text,
     missed_deadline_text,
     night_due,
@@ -24,7 +30,9 @@ from recon_assets.reporting.sensors import (
 from recon_assets.reporting.slack import SlackResource, slack_resource_from_env
 from recon_assets.resources import build_resources
 from recon_assets.settings import Settings
+from recon_assets.sources.resource import LandingSource
 from recon_assets_tests.conftest import write_landing
+from recon_assets_tests.extracts.fakes import STRIPE_KEY, Answer, FakeStripe
 from recon_assets_tests.reporting.conftest import FIRST_NIGHT, TOKEN
 
 LONDON = ZoneInfo("Europe/London")
@@ -79,6 +87,59 @@ def test_a_failed_run_posts_which_night_which_step_and_a_link(settings, instance
         f"for {FIRST_NIGHT} was rejected"
     )
     assert text.endswith(f"<http://dagster.example/runs/{result.run_id}|Open the run in Dagster>")
+
+
+def test_a_failed_extract_says_which_vendor_did_not_deliver_not_a_failed_reconciliation(
+    settings, instance, slack, httpserver, tmp_path
+):
+    """Stripe's API (loopback) answers 500 to every call: the extract fails, and the alert
+    says the Stripe extract failed and what the night will report."""
+    stripe = FakeStripe(httpserver)
+    stripe.script = [Answer(500, {"error": {"message": "An unknown error occurred"}})] * 5
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "feeds:\n  - format: stripe-balance-change\n    via: api\n    processor: stripe\n",
+        encoding="utf-8",
+    )
+    first = dataclasses.replace(settings, start_date=FIRST_NIGHT)
+    result = dg.materialize(
+        build_extract_assets(load_sources(sources), build_daily_partitions(first)),
+        partition_key=FIRST_NIGHT,
+        resources={
+            "landing": LandingSource(
+                landing_dir=str(settings.landing_dir), rules_dir=str(settings.rules_dir)
+            ),
+            "stripe_api": StripeResource(
+                api_key=STRIPE_KEY, base_url=httpserver.url_for("/").rstrip("/"), max_retries=0
+            ),
+        },
+        instance=instance,
+        raise_on_error=False,
+    )
+    assert not result.success
+    _evaluate(result, instance, slack_resource_from_env("#finance-recon"))
+    [post] = slack.posts
+    text = post.body["text"]
+    assert text.startswith(
+        f"The Stripe extract for {FIRST_NIGHT} failed: Stripe did not deliver {FIRST_NIGHT}: "
+        "HTTP 500 after 1 attempts"
+    ), text
+    assert "; the night will report the source as not delivered unless the extract" in text
+    assert "reconciliation for" not in text and "failed at" not in text
+    assert STRIPE_KEY not in text
+    assert text.endswith(f"<http://dagster.example/runs/{result.run_id}|Open the run in Dagster>")
+
+
+def test_extract_failure_text_names_the_vendor_and_a_backfill_range():
+    assert {e.asset: e.kind for e in EXTRACTS.values()} == {
+        asset: vendor.lower() for asset, vendor in EXTRACT_VENDORS.items()
+    }
+    text = extract_failure_text("2026-03-20 to 2026-03-23", "shopify_orders", "<!here>", "u")
+    assert text == (
+        "The Shopify extract for 2026-03-20 to 2026-03-23 failed: &lt;!here&gt;; each night "
+        "will report the source as not delivered unless the extract is run again before its "
+        "reconciliation. <u|Open the run in Dagster>"
+    )
 
 
 def test_without_slack_the_failure_alert_only_logs(settings, instance, slack, monkeypatch, capfd):
