@@ -1550,8 +1550,7 @@ MISTAKES: list[Mistake] = [
         "a-feeds-file-with-an-unknown-key",
         _rules_file("sources.yaml", "feeds:\n  - format: shopify-orders\n    pth: x.csv\n"),
         ("convert", "--feeds", "{root}"),
-        "{rules}/sources.yaml, line 2: feeds.0.path: Field required\n{rules}/sources.yaml, "
-        "line 3: feeds.0.pth: unknown key",
+        "{rules}/sources.yaml, line 3: feeds.0.pth: unknown key",
         2,
     ),
     # --- faults ---------------------------------------------------------------------------
