@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import click
 import typer
@@ -101,6 +101,17 @@ COMMANDS = {
 }
 
 
+def usage_error(err: TyperException, ctx: click.Context) -> NoReturn:
+    """A usage error (unknown option, bad value): one line saying where the options are, not
+    typer's boxed usage. Asking for help with no arguments stays help."""
+    if type(err).__name__ == "NoArgsIsHelpError":
+        raise err
+    where = getattr(err, "ctx", None) or ctx
+    command = " ".join(["recon", *where.command_path.split()[1:]])
+    errors.print(f"{err.format_message()}: see {command} --help", markup=False)
+    raise typer.Exit(getattr(err, "exit_code", BAD_INPUT)) from None
+
+
 class Recon(TyperGroup):
     """The `recon` group: commands are imported when run (the listing needs only their
     names and summaries), and every command's failure ends in one line and exit code 2 (bad
@@ -128,20 +139,21 @@ class Recon(TyperGroup):
         )
         listing.format_help(ctx, formatter)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except TyperException as err:  # a mistake in recon's own options (`recon --bogus`)
+            usage_error(err, ctx)
+
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort):  # exits of its own
             raise
         except TyperException as err:
-            # A usage error (unknown option, bad value): one line saying where the options
-            # are, not typer's boxed usage. Asking for help with no arguments stays help.
-            if ctx.meta.get(DEBUG) or type(err).__name__ == "NoArgsIsHelpError":
+            if ctx.meta.get(DEBUG):
                 raise
-            where = getattr(err, "ctx", None) or ctx
-            command = " ".join(["recon", *where.command_path.split()[1:]])
-            errors.print(f"{err.format_message()}: see {command} --help", markup=False)
-            raise typer.Exit(getattr(err, "exit_code", BAD_INPUT)) from None
+            usage_error(err, ctx)
         except Exception as err:
             if ctx.meta.get(DEBUG):
                 raise

@@ -1471,6 +1471,13 @@ MISTAKES: list[Mistake] = [
         2,
     ),
     (
+        "an-unknown-option-before-the-command",
+        lambda s, m: None,
+        ("--verbose", "run", "--date", N3),
+        "No such option: --verbose: see recon --help",
+        2,
+    ),
+    (
         "the-landing-option-pointing-at-a-file",
         lambda s, m: (s.root / "a-file").write_text("x"),
         ("run", "--date", N3, "--landing", "{root}/a-file"),
