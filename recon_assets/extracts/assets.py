@@ -67,8 +67,10 @@ def _pull_shopify(api: shopify_api.ShopifyResource, feed: Feed, nights: list[Nig
     header = list(shopify_api.HEADER)
     if len(nights) == 1:  # one night: a paginated query
         orders, pages = api.night_orders(nights[0])
-        rows = [r for o in orders for r in shopify_api.export_rows(o, nights[0])]
-        return {nights[0].business_date: Pulled(header, rows, pages)}
+        if not any(map(shopify_api.line_items_cut, pages)):
+            rows = [r for o in orders for r in shopify_api.export_rows(o, nights[0])]
+            return {nights[0].business_date: Pulled(header, rows, pages)}
+        # An order with more line items than a page holds: the bulk file lists them all.
     # A backfill: one bulk operation over the orders updated since the first night, split
     # into the nights each order has an event in (created, refunded, cancelled).
     lines = api.bulk_orders(nights[0], nights[-1])

@@ -77,7 +77,9 @@ query NightOrders($query: String!, $after: String) {
     pageInfo { hasNextPage endCursor }
     nodes {"""
     + ORDER_FIELDS
-    + """        lineItems(first: 250) { nodes { quantity requiresShipping } }
+    + """        lineItems(first: 250) {
+          pageInfo { hasNextPage } nodes { quantity requiresShipping }
+        }
     }
   }
 }"""
@@ -266,6 +268,11 @@ def has_event_within(order: dict, night: Night) -> bool:
 def _flatten_page_order(order: dict) -> dict:
     lines = order.get("lineItems", {}).get("nodes", [])
     return {**{k: v for k, v in order.items() if k != "lineItems"}, "lineItems": lines}
+
+
+def line_items_cut(page: dict) -> bool:
+    """Whether an order of a night's page has more line items than the page holds (250)."""
+    return any(o["lineItems"]["pageInfo"]["hasNextPage"] for o in page["data"]["orders"]["nodes"])
 
 
 def bulk_by_order(lines: list[dict]) -> Iterator[tuple[dict, list[dict]]]:

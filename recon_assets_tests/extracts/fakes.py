@@ -25,6 +25,8 @@ STRIPE_KEY = "rk_test_51RecOnKeyNeverLogged0000abcd"
 SHOPIFY_TOKEN = "shpat_recon_token_never_logged_1234"
 METADATA = re.compile(r"^payment_metadata\[(.+)\]$")
 # Shopify's search syntax as the extract uses it: `updated_at:>='2025-04-01T23:00:00Z'`.
+# Shopify's cap on a connection's page, as a night's query asks for line items.
+LINE_ITEMS_PAGE = 250
 SEARCH_TERM = re.compile(r"(created_at|updated_at):(>=|<)'([^']+)'")
 
 
@@ -353,7 +355,13 @@ class FakeShopify:
         found = sorted(self._created(variables["query"]), key=lambda o: o["createdAt"])
         start = int(variables["after"]) if variables.get("after") else 0
         nodes = [
-            {**o, "lineItems": {"nodes": o["lineItems"]}}
+            {
+                **o,
+                "lineItems": {
+                    "pageInfo": {"hasNextPage": len(o["lineItems"]) > LINE_ITEMS_PAGE},
+                    "nodes": o["lineItems"][:LINE_ITEMS_PAGE],
+                },
+            }
             for o in found[start : start + self.page_size]
         ]
         more = start + self.page_size < len(found)

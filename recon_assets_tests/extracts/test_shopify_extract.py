@@ -256,3 +256,21 @@ def test_a_backfill_lands_a_later_refund_on_its_own_night_only(
     ]
     for night in ("2025-04-03", "2025-04-05"):
         assert "1088:" not in (landing / f"{night}.csv").read_text()
+
+
+def test_an_order_with_more_line_items_than_a_page_holds_is_pulled_in_bulk(
+    sample_settings, tmp_path, httpserver
+):
+    orders = shopify_orders_from_sample()
+    [big] = [o for o in orders if o["name"] == "#1088"]
+    big["lineItems"] = [{"quantity": 1, "requiresShipping": True}] * 300
+    fake = FakeShopify(httpserver, orders)
+    result = run_extract(
+        sample_settings, sources_file(tmp_path, FEED), shopify_api(httpserver), "2025-04-02"
+    )
+    assert result.success
+    # The night's page cut the order's line items at 250: the night was pulled in bulk.
+    assert sum("bulkOperationRunQuery" in q["query"] for q in fake.queries) == 1
+    landed = (sample_settings.landing_dir / "storefront_orders/2025-04-02.csv").read_text()
+    [sale] = [line for line in landed.splitlines() if line.startswith("1088:order,")]
+    assert sale.split(",")[6] == "300"  # every unit of the order, none lost with the page's cut
