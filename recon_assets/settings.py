@@ -10,10 +10,11 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-# The queries (sql/) and the default rules (rules/) ship inside the package, so an installed
-# wheel has them as a checkout does; a wheel is installed unpacked, so this is a folder.
+# The queries (sql/) and the default rules (rules/) are top-level folders of the checkout
+# (DESIGN.md section 3); recon_assets/sql and recon_assets/rules link to them, so a wheel
+# ships them as package data and an installed package finds them as a checkout does.
 PACKAGE_ROOT = Path(str(resources.files(__package__)))
-DEFAULT_RULES_DIR = PACKAGE_ROOT / "rules"
+DEFAULT_RULES_DIR = (PACKAGE_ROOT / "rules").resolve()
 WAREHOUSES = ("duckdb", "bigquery")
 DEFAULT_TIMEZONE = "Europe/London"
 DEFAULT_START_DATE = "2024-01-01"

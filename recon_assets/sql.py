@@ -1,5 +1,5 @@
-"""The queries of `recon_assets/sql/` (package data), each written once in DuckDB's dialect
-and transpiled by sqlglot.
+"""The queries of `sql/` (package data through the `recon_assets/sql` link), each written
+once in DuckDB's dialect and transpiled by sqlglot.
 
 Parameters are bound (`$name` in the files), never formatted into the SQL text. The BigQuery
 warehouse sends each statement through `warehouse_bigquery.transpile`, which adds the
@@ -17,7 +17,7 @@ from sqlglot import exp
 
 from recon_assets.settings import PACKAGE_ROOT
 
-SQL_DIR = PACKAGE_ROOT / "sql"
+SQL_DIR = (PACKAGE_ROOT / "sql").resolve()
 SOURCE_DIALECT = "duckdb"
 
 

@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from recon_assets.settings import PACKAGE_ROOT
-from recon_assets.sql import statements
+from recon_assets.sql import SQL_DIR, statements
 from recon_assets.warehouse import Session
 
 
@@ -38,8 +38,8 @@ def rules_digest(rules_dir: Path) -> str:
     """sha256 over every file of the rules folder and of the engine's SQL and code, and the
     DuckDB version (its row hash, used by the output digests, may change between versions)."""
     files = [(p.relative_to(rules_dir), p) for p in rules_dir.rglob("*") if p.is_file()]
-    engine = [*PACKAGE_ROOT.rglob("*.sql"), *PACKAGE_ROOT.rglob("*.py")]
-    files += [(Path("engine") / p.relative_to(PACKAGE_ROOT), p) for p in engine]
+    files += [(Path("engine") / p.relative_to(PACKAGE_ROOT), p) for p in PACKAGE_ROOT.rglob("*.py")]
+    files += [(Path("engine/sql") / p.relative_to(SQL_DIR), p) for p in SQL_DIR.rglob("*.sql")]
     digest = hashlib.sha256(f"duckdb {duckdb.__version__}".encode() + b"\x1e")
     for name, path in sorted(files):
         digest.update(str(name).encode() + b"\x1f" + path.read_bytes() + b"\x1e")
