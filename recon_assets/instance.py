@@ -18,16 +18,21 @@ INSTANCE_CONFIG = {
         # nights must be reconciled in date order.
         "config": {"max_concurrent_runs": 1},
     },
+    # A run doing a whole asset backfill tells the backfill so (run_coordinator.py).
+    "run_launcher": {"module": "recon_assets.run_coordinator", "class": "NightlyRunLauncher"},
 }
 # What earlier versions wrote: replaced, since nobody edited it.
-EARLIER_CONFIG = {"telemetry": {"enabled": False}}
+EARLIER_CONFIGS = (
+    {"telemetry": {"enabled": False}},
+    {key: value for key, value in INSTANCE_CONFIG.items() if key != "run_launcher"},
+)
 
 
 def write_instance_config(dagster_home: Path) -> None:
     """Writes dagster.yaml unless someone wrote their own (README: what it must contain)."""
     dagster_home.mkdir(parents=True, exist_ok=True)
     path = dagster_home / "dagster.yaml"
-    if path.exists() and yaml.safe_load(path.read_text(encoding="utf-8")) != EARLIER_CONFIG:
+    if path.exists() and yaml.safe_load(path.read_text(encoding="utf-8")) not in EARLIER_CONFIGS:
         return
     path.write_text(yaml.safe_dump(INSTANCE_CONFIG, sort_keys=False), encoding="utf-8")
 

@@ -14,12 +14,20 @@ are not in the nightly job: a launch of extracts only becomes a run of `nightly_
 launch mixing extracts and the rest is left as Dagster launched it (one run of the implicit
 job, where a failed extract skips the reconciliation below it; launch the two jobs to have
 the night reconciled whatever the vendor does).
+
+The daemon only knows the assets it asked for: seeing the run's first nights stored, it would
+ask for the rest again, a second run redoing every night the first is still doing (certain on
+a long backfill). The instance's run launcher therefore tells the backfill, as the run starts,
+that every asset of it is requested.
 """
 
 from __future__ import annotations
 
+import time
+
 import dagster as dg
 from dagster._core.definitions.selector import JobSubsetSelector
+from dagster._core.launcher import DefaultRunLauncher, LaunchRunContext
 from dagster._core.remote_representation.code_location import is_implicit_asset_job_name
 from dagster._core.run_coordinator import SubmitRunContext
 from dagster._core.storage.event_log.schema import AssetCheckExecutionsTable
@@ -32,6 +40,13 @@ from dagster._core.storage.tags import (
 )
 
 from recon_assets.jobs import EXTRACTS_GROUP, EXTRACTS_JOB, NIGHTLY_JOB
+
+# On a run that does a whole asset backfill: the backfill it does.
+WHOLE_BACKFILL_TAG = "recon/whole_backfill"
+# How long the claim must hold: the daemon's tick that submitted the run writes the backfill
+# it read before, and may do so just after the run is launched.
+CLAIM_HOLDS_SECONDS = 3
+CLAIM_GIVES_UP_SECONDS = 60
 
 
 def _job_for(selection: frozenset[dg.AssetKey] | None, workspace) -> str | None:
@@ -107,7 +122,9 @@ class NightlyJobRunCoordinator(dg.QueuedRunCoordinator):
             op_selection=None,
             step_keys_to_execute=None,
             status=dg.DagsterRunStatus.NOT_STARTED,
-            tags=run.tags,
+            tags={**run.tags, WHOLE_BACKFILL_TAG: run.tags[BACKFILL_ID_TAG]}
+            if backfill_assets
+            else run.tags,
             root_run_id=None,
             parent_run_id=None,
             job_snapshot=job.job_snapshot,
@@ -142,3 +159,36 @@ class NightlyJobRunCoordinator(dg.QueuedRunCoordinator):
         partitions = workspace.asset_graph.get(next(iter(by_asset))).partitions_def
         in_run = partitions.get_partition_keys_in_range(dg.PartitionKeyRange(first, last))
         return frozenset(by_asset) if set(in_run) == nights else None
+
+
+class NightlyRunLauncher(DefaultRunLauncher):
+    """Dagster's launcher, where a run doing a whole asset backfill first marks every asset
+    partition of the backfill requested, so the daemon asks for nothing more while it runs."""
+
+    def launch_run(self, context: LaunchRunContext) -> None:
+        backfill_id = context.dagster_run.tags.get(WHOLE_BACKFILL_TAG)
+        if backfill_id and context.workspace is not None:
+            self._claim(backfill_id, context.workspace.asset_graph)
+        super().launch_run(context)
+
+    def _claim(self, backfill_id: str, graph) -> None:
+        """Marks the backfill's target requested and waits until the mark has held for a
+        moment: the daemon's write of what it read before overwrites it, once at most."""
+        held_since = None
+        deadline = time.monotonic() + CLAIM_GIVES_UP_SECONDS
+        while time.monotonic() < deadline:
+            backfill = self._instance.get_backfill(backfill_id)
+            if backfill is None:
+                return
+            data = backfill.get_asset_backfill_data(graph)
+            if (data.target_subset - data.requested_subset).is_empty:
+                held_since = held_since or time.monotonic()
+                if time.monotonic() - held_since >= CLAIM_HOLDS_SECONDS:
+                    return
+            else:
+                held_since = None
+                claimed = data.replace_requested_subset(data.target_subset)
+                self._instance.update_backfill(
+                    backfill.with_asset_backfill_data(claimed, self._instance, graph)
+                )
+            time.sleep(0.5)

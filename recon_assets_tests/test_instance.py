@@ -13,7 +13,7 @@ from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 
 from recon_assets.instance import write_instance_config
 from recon_assets.jobs import EXTRACTS_JOB, NIGHTLY_JOB
-from recon_assets.run_coordinator import NightlyJobRunCoordinator
+from recon_assets.run_coordinator import NightlyJobRunCoordinator, NightlyRunLauncher
 from recon_assets.settings import Settings
 
 
@@ -24,15 +24,25 @@ def test_the_instance_queues_runs_through_the_nightly_coordinator(tmp_path):
     assert isinstance(coordinator, NightlyJobRunCoordinator)
     # One run at a time: the embedded DuckDB file takes one writer.
     assert coordinator.get_run_queue_config().max_concurrent_runs == 1
+    assert isinstance(instance.run_launcher, NightlyRunLauncher)
     assert not instance.telemetry_enabled
 
 
-def test_an_earlier_default_is_upgraded_and_a_written_one_kept(tmp_path):
+@pytest.mark.parametrize(
+    "written",
+    [
+        "telemetry:\n  enabled: false\n",
+        # the last version's, before its launcher
+        "telemetry:\n  enabled: false\nrun_coordinator:\n  module: recon_assets.run_coordinator"
+        "\n  class: NightlyJobRunCoordinator\n  config:\n    max_concurrent_runs: 1\n",
+    ],
+)
+def test_an_earlier_default_is_upgraded_and_a_written_one_kept(tmp_path, written):
     earlier = tmp_path / "earlier"
     earlier.mkdir()
-    (earlier / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    (earlier / "dagster.yaml").write_text(written, encoding="utf-8")
     write_instance_config(earlier)
-    assert "NightlyJobRunCoordinator" in (earlier / "dagster.yaml").read_text(encoding="utf-8")
+    assert "NightlyRunLauncher" in (earlier / "dagster.yaml").read_text(encoding="utf-8")
     own = tmp_path / "own"
     own.mkdir()
     text = "telemetry:\n  enabled: false\nrun_queue:\n  max_concurrent_runs: 4\n"

@@ -204,6 +204,16 @@ BACKFILL_STATUS = """
 query ($id: String!) {
   partitionBackfillOrError(backfillId: $id) { ... on PartitionBackfill { status } }
 }"""
+BACKFILL_ASSETS = """
+query ($id: String!) {
+  partitionBackfillOrError(backfillId: $id) { ... on PartitionBackfill {
+    assetBackfillData { assetBackfillStatuses { ... on AssetPartitionsStatusCounts {
+      assetKey { path } numPartitionsTargeted numPartitionsInProgress numPartitionsMaterialized
+    } } }
+  } }
+}"""
+RUN_STATUS = """
+query ($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"""
 BACKFILL_RUNS = """
 query ($id: String!) {
   runsOrError(filter: {tags: [{key: "dagster/backfill", value: $id}]}) {
@@ -259,6 +269,30 @@ def _backfill_done(graphql, backfill_id: str) -> str:
         time.sleep(2)
 
 
+def _claimed_while_running(graphql, backfill_id: str) -> dict[str, tuple[int, int, int]]:
+    """Per asset of the backfill, while its run is running: nights targeted, in progress and
+    stored, as the daemon sees them. The daemon asks for more runs for what is neither."""
+    deadline = time.monotonic() + RUNS_SECONDS
+    while time.monotonic() < deadline:
+        runs = _backfill_runs(graphql, backfill_id)
+        if runs:
+            status = {"id": runs[0]["runId"]}
+            if graphql(RUN_STATUS, status)["runOrError"]["status"] == "STARTED":
+                answer = graphql(BACKFILL_ASSETS, {"id": backfill_id})["partitionBackfillOrError"]
+                # Seen while it still runs: once done, every night is stored anyway.
+                if graphql(RUN_STATUS, status)["runOrError"]["status"] == "STARTED":
+                    return {
+                        s["assetKey"]["path"][0]: (
+                            s["numPartitionsTargeted"],
+                            s["numPartitionsInProgress"],
+                            s["numPartitionsMaterialized"],
+                        )
+                        for s in answer["assetBackfillData"]["assetBackfillStatuses"]
+                    }
+        time.sleep(0.5)
+    raise AssertionError("the backfill's run was never seen running")
+
+
 def _in_run(graphql, asset: str, check: str, run_id: str) -> dict[str, str]:
     """A check's result per night in one run."""
     executions = graphql(CHECK_HISTORY, {"asset": {"path": [asset]}, "check": check})
@@ -308,10 +342,15 @@ def test_what_the_ui_launches_runs_as_the_nightly_job(graphql, ui_env):
 
     daemon = _start(DAEMON, ui_env)
     try:
+        # While the run does the whole backfill, the daemon counts every asset's nights as
+        # requested: seeing the first ones stored, it would otherwise ask for the rest again.
+        claimed = _claimed_while_running(graphql, backfill_id)
         status = _backfill_done(graphql, backfill_id)
     finally:
         _stop(daemon)
     assert status == "COMPLETED_SUCCESS"
+    assert len(claimed) == len(every_asset)
+    assert all(in_progress + stored == 3 for _, in_progress, stored in claimed.values()), claimed
     [run_id] = [r["runId"] for r in _backfill_runs(graphql, backfill_id)]  # one run
     run = graphql(RUN, {"id": run_id})["runOrError"]
     assert (run["jobName"], run["status"]) == ("nightly_reconciliation", "SUCCESS")
