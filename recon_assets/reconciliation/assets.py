@@ -89,52 +89,53 @@ def conservation_result(session: Session, recon_date: date) -> dg.AssetCheckResu
     )
 
 
+# The tables each step writes beside its main asset, the audit trail a trace reads.
+MATCHING_AUDIT_TRAIL = {
+    "leg_facts": "Each check of each key tonight: what was expected, what the counterpart "
+    "showed, and whether it matched or broke.",
+    "fact_records": "The source records behind each open break, and records filed under "
+    "another spelling of their key.",
+    "entity_records": "Which source records make up each order, store-day and payout shown "
+    "tonight.",
+}
+CLASSIFYING_AUDIT_TRAIL = {
+    "break_resolutions": "The breaks open the night before that are gone tonight, with their "
+    "last class and first night.",
+    "classified_variances_history": "Every run's breaks of each night, so what went out on a "
+    "morning stays recoverable after a rerun.",
+}
+
+
+def reconciliation_tables(
+    main: dg.AssetSpec, audit_trail: dict[str, str], deps: list[dg.AssetDep]
+) -> list[dg.AssetSpec]:
+    """A step's main asset and the audit-trail tables it writes from the same `deps`."""
+    return [
+        main,
+        *(
+            main.replace_attributes(key=name, description=description, deps=deps)
+            for name, description in audit_trail.items()
+        ),
+    ]
+
+
 def build_matched_ledger(
     partitions_def: dg.PartitionsDefinition, warehouse_kind: str
 ) -> dg.AssetsDefinition:
     sources = [dg.AssetDep(spec.name) for spec in SOURCES]
-
-    def audit_trail(name: str, description: str) -> dg.AssetSpec:
-        # Written by the same matching, from the same records: the trace reads them.
-        return dg.AssetSpec(
-            name,
-            description=description,
-            group_name=RECONCILIATION_GROUP,
-            kinds={warehouse_kind, "sql"},
-            deps=sources,
-            partitions_def=partitions_def,
-        )
+    matched = dg.AssetSpec(
+        "matched_ledger",
+        description="Every order, store-day and payout touched tonight, with each system side "
+        "by side.",
+        group_name=RECONCILIATION_GROUP,
+        kinds={warehouse_kind, "sql"},
+        deps=[*sources, dg.AssetDep("matched_ledger", partition_mapping=PREVIOUS_NIGHT)],
+        partitions_def=partitions_def,
+    )
 
     @dg.multi_asset(
         name="matched_ledger",
-        specs=[
-            dg.AssetSpec(
-                "matched_ledger",
-                description="Every order, store-day and payout touched tonight, with each "
-                "system side by side.",
-                group_name=RECONCILIATION_GROUP,
-                kinds={warehouse_kind, "sql"},
-                deps=[
-                    *sources,
-                    dg.AssetDep("matched_ledger", partition_mapping=PREVIOUS_NIGHT),
-                ],
-                partitions_def=partitions_def,
-            ),
-            audit_trail(
-                "leg_facts",
-                "Each check of each key tonight: what was expected, what the counterpart "
-                "showed, and whether it matched or broke.",
-            ),
-            audit_trail(
-                "fact_records",
-                "The source records behind each open break, and records filed under another "
-                "spelling of their key.",
-            ),
-            audit_trail(
-                "entity_records",
-                "Which source records make up each order, store-day and payout shown tonight.",
-            ),
-        ],
+        specs=reconciliation_tables(matched, MATCHING_AUDIT_TRAIL, sources),
         partitions_def=partitions_def,
         backfill_policy=SINGLE_RUN,
         check_specs=[
@@ -321,44 +322,23 @@ def build_classified_variances(
 ) -> dg.AssetsDefinition:
     # Tonight's broken legs and the records behind them are what classification reads.
     legs = [dg.AssetDep("leg_facts"), dg.AssetDep("fact_records")]
-
-    def audit_trail(name: str, description: str) -> dg.AssetSpec:
-        return dg.AssetSpec(
-            name,
-            description=description,
-            group_name=RECONCILIATION_GROUP,
-            kinds={warehouse_kind},
-            deps=legs,
-            partitions_def=partitions_def,
-        )
+    classified = dg.AssetSpec(
+        "classified_variances",
+        description="Every open break of the night: its class, suggested owner, age, money and "
+        "evidence.",
+        group_name=RECONCILIATION_GROUP,
+        kinds={warehouse_kind},
+        deps=[
+            dg.AssetDep("matched_ledger"),
+            *legs,
+            dg.AssetDep("classified_variances", partition_mapping=PREVIOUS_NIGHT),
+        ],
+        partitions_def=partitions_def,
+    )
 
     @dg.multi_asset(
         name="classified_variances",
-        specs=[
-            dg.AssetSpec(
-                "classified_variances",
-                description="Every open break of the night: its class, suggested owner, age, "
-                "money and evidence.",
-                group_name=RECONCILIATION_GROUP,
-                kinds={warehouse_kind},
-                deps=[
-                    dg.AssetDep("matched_ledger"),
-                    *legs,
-                    dg.AssetDep("classified_variances", partition_mapping=PREVIOUS_NIGHT),
-                ],
-                partitions_def=partitions_def,
-            ),
-            audit_trail(
-                "break_resolutions",
-                "The breaks open the night before that are gone tonight, with their last "
-                "class and first night.",
-            ),
-            audit_trail(
-                "classified_variances_history",
-                "Every run's breaks of each night, so what went out on a morning stays "
-                "recoverable after a rerun.",
-            ),
-        ],
+        specs=reconciliation_tables(classified, CLASSIFYING_AUDIT_TRAIL, legs),
         partitions_def=partitions_def,
         backfill_policy=SINGLE_RUN,
         check_specs=[
