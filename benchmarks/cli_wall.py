@@ -13,17 +13,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
-import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import duckdb
-from trace_year import START, reconcile_base, stack_copies
+from trace_year import RECON, START, process_times, reconcile_base, stack_copies
 
-RECON = Path(sys.executable).parent / "recon"
 BASE_NIGHTS, COPIES, ORDERS_PER_DAY = 14, 26, 100
 
 
@@ -31,20 +26,6 @@ def build_year(home: Path) -> None:
     settings = reconcile_base(home.parent, ORDERS_PER_DAY, BASE_NIGHTS)
     assert settings.home == home, (settings.home, home)
     stack_copies(settings.duckdb_path, BASE_NIGHTS, COPIES)
-
-
-def timed(command: list[str], env: dict[str, str], runs: int) -> tuple[float, float]:
-    """Median wall time and median CPU time (user + system) of the command's process: on a
-    shared machine the wall time waits for a core, the CPU time is what it would take alone."""
-    walls, cpus = [], []
-    for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        began = time.perf_counter()
-        subprocess.run(command, env=env, check=True, capture_output=True)
-        walls.append(time.perf_counter() - began)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    return statistics.median(walls), statistics.median(cpus)
 
 
 def main() -> None:
@@ -81,7 +62,7 @@ def main() -> None:
         "recon rules expiring": ["rules", "expiring"],
     }
     for label, command in commands.items():
-        wall, cpu = timed([str(args.recon), *command], env, args.runs)
+        wall, cpu = process_times([str(args.recon), *command], env, args.runs)
         print(f"{label:44} median of {args.runs}: wall {wall:5.2f} s, CPU {cpu:5.2f} s")
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 

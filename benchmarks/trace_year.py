@@ -1,20 +1,27 @@
 """How fast `recon trace` and `recon rules test` answer when the store holds a year of nights.
 
     python benchmarks/trace_year.py [--orders-per-day 100] [--base-nights 14] [--copies 26]
+        [--runs 5] [--recon OTHER_INSTALL/bin/recon]
 
 Reconciles `base-nights` generated nights for real, then stacks `copies` shifted copies of
 every stored table (dates moved by whole blocks, every identifier suffixed, so each copy's
 keys are distinct) into one DuckDB file: base-nights x (copies + 1) nights of realistic
-rows. Prints the store's size and the median wall time of traces of each kind of key and of
-a backtest over the last 30 nights. Not a test: figures for the README and the issue.
+rows. Prints the store's size, the median wall time of traces of each kind of key (in this
+process, and as `recon trace KEY` whole processes, the way a person at a terminal waits for
+it) and of a backtest over the last 30 nights. Not a test: figures for the README and the
+issue.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
+import resource
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import date, timedelta
@@ -31,6 +38,7 @@ from recon_assets.rules import AcceptedPolicy, AcceptedRule
 from recon_assets.runner import materialize_night
 from recon_assets.settings import DEFAULT_RULES_DIR, Settings
 
+RECON = Path(sys.executable).parent / "recon"
 START = date(2024, 1, 1)
 DATES = ("recon_date", "business_date", "first_seen", "a_last_date", "b_last_date", "start_date")
 IDS = (
@@ -88,11 +96,34 @@ def timed(action, repeat: int = 5) -> float:
     return statistics.median(times) * 1000
 
 
+def process_times(command: list[str], env: dict[str, str], runs: int) -> tuple[float, float]:
+    """Median wall time and median CPU time (user + system) of the command's process: on a
+    shared machine the wall time waits for a core, the CPU time is what it would take alone."""
+    walls, cpus = [], []
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        began = time.perf_counter()
+        subprocess.run(command, env=env, check=True, capture_output=True)
+        walls.append(time.perf_counter() - began)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def recon_env(settings: Settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECON_")}
+    return env | {"RECON_HOME": str(settings.home), "RECON_START_DATE": START.isoformat()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders-per-day", type=int, default=100)
     parser.add_argument("--base-nights", type=int, default=14)
     parser.add_argument("--copies", type=int, default=26)
+    parser.add_argument("--runs", type=int, default=5, help="whole-process runs per key")
+    parser.add_argument(
+        "--recon", type=Path, action="append", help="another install's `recon` to time too"
+    )
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="recon-bench-"))
     try:
@@ -125,7 +156,11 @@ def main() -> None:
                 ("POS store-day", store_day),
             ]:
                 ms = timed(lambda key=key: trace_key(session, key))
-                print(f"trace {label:14} {key:28} median {ms:7.1f} ms")
+                print(f"trace {label:14} {key:28} median {ms:7.1f} ms in process")
+                for recon in [RECON, *(args.recon or [])]:
+                    command = [str(recon), "trace", key]
+                    wall, cpu = process_times(command, recon_env(settings), args.runs)
+                    print(f"  {recon}: median of {args.runs}: wall {wall:.2f} s, CPU {cpu:.2f} s")
             last = session.query("SELECT MAX(recon_date) AS d FROM leg_facts")["d"].iloc[0].date()
             rule = AcceptedRule(id="bench", reason="x", owner="o", check="sale_vs_shipment")
             ms = timed(
@@ -137,6 +172,7 @@ def main() -> None:
                 repeat=3,
             )
             print(f"rules test over the last 30 nights: median {ms:.0f} ms")
+        print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

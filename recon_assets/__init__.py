@@ -1,1 +1,3 @@
-"""recon_assets: nightly omnichannel retail reconciliation as a Dagster asset graph."""
+"""recon_assets: every night, each sale, refund, payment, settlement, shipment and ledger
+posting of the retailer matched across the systems it touches, every break classified and
+reported before the working day; a Dagster asset graph with the `recon` command line."""

@@ -18,7 +18,7 @@ import pandas as pd
 
 from recon_assets.sources.catalog import SOURCES
 from recon_assets.sources.landing import landing_path
-from recon_assets.warehouse import Session, Warehouse
+from recon_assets.warehouse import Session, Warehouse, run_sql
 
 _DATED_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(csv|parquet)$")
 
@@ -72,9 +72,8 @@ class HistoryIncomplete(RuntimeError):
 
 
 def previous_night_reconciled(session: Session, night: date) -> bool:
-    found = session.query(
-        "SELECT COUNT(*) AS n FROM classification_runs WHERE recon_date = $prev",
-        {"prev": night - timedelta(days=1)},
+    found = run_sql(
+        session, "checks/previous_night_reconciled", {"prev": night - timedelta(days=1)}
     )
     return bool(found["n"].iloc[0])
 
@@ -95,16 +94,8 @@ def landing_nights(landing_dir: Path, first: date, before: date) -> list[date]:
 def _stored(warehouse: Warehouse, first: date, night: date) -> tuple[set[date], pd.DataFrame]:
     params = {"first": first, "night": night}
     with warehouse.session() as session:
-        runs = session.query(
-            "SELECT DISTINCT recon_date FROM classification_runs "
-            "WHERE recon_date >= $first AND recon_date < $night",
-            params,
-        )
-        deliveries = session.query(
-            "SELECT business_date, source, file_name, file_size, file_mtime_ns, file_sha256 "
-            "FROM source_deliveries WHERE business_date >= $first AND business_date < $night",
-            params,
-        )
+        runs = run_sql(session, "checks/reconciled_nights", params)
+        deliveries = run_sql(session, "checks/stored_deliveries", params)
     reconciled = {pd.Timestamp(d).date() for d in runs["recon_date"]}
     return reconciled, deliveries
 

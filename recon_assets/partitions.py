@@ -39,14 +39,14 @@ def partitions_range(partitions: dg.DailyPartitionsDefinition) -> str:
     return f"{first} (RECON_START_DATE) to {last} (the last complete day in RECON_TIMEZONE)"
 
 
-def _target(context: dg.AssetExecutionContext, night: str):
+def _target(context: dg.AssetExecutionContext, asset_key: dg.AssetKey, night: str):
     """The night's materialization the check result vouches for (the UI links them)."""
     from dagster._core.definitions.asset_checks.asset_check_evaluation import (
         AssetCheckEvaluationTargetMaterializationData,
     )
 
     found = context.instance.fetch_materializations(
-        AssetRecordsFilter(asset_key=context.asset_key, asset_partitions=[night]), limit=1
+        AssetRecordsFilter(asset_key=asset_key, asset_partitions=[night]), limit=1
     ).records
     if not found:
         return None
@@ -66,29 +66,37 @@ def each_night(
     """Runs `per_night` for every night of the run in date order; its metadata and check
     results are recorded against that night (Dagster would scope check results of a range
     run to no partition at all). `finish` runs once every night is done, before anything
-    is recorded (a run's last writing step publishes its nights there)."""
+    is recorded (a run's last writing step publishes its nights there). A step that writes
+    several tables (a multi-asset) names in each result the asset its metadata is about, and
+    every table it writes is materialised."""
     results = [(night, per_night(night)) for night in context.partition_keys]
     finish([result for _, result in results])
     for night, result in results:
-        context.add_asset_metadata(dict(result.metadata or {}), partition_key=night)
+        context.add_asset_metadata(
+            dict(result.metadata or {}),
+            asset_key=result.asset_key or context.asset_key,
+            partition_key=night,
+        )
     # The materializations first, so each check result links to its night's.
-    yield dg.MaterializeResult()
+    for asset_key in sorted(context.selected_asset_keys):
+        yield dg.MaterializeResult(asset_key=asset_key)
     selected = context.selected_asset_check_keys
     specs = {spec.name: spec for spec in context.assets_def.check_specs if spec.key in selected}
     for night, result in results:
         for check in result.check_results:
             if check.check_name not in specs:
                 continue
+            spec = specs[check.check_name]
             yield dg.AssetCheckEvaluation(
-                asset_key=context.asset_key,
+                asset_key=spec.asset_key,
                 check_name=check.check_name,
                 passed=check.passed,
                 metadata=check.metadata,
                 severity=check.severity,
                 description=check.description,
-                blocking=specs[check.check_name].blocking,
+                blocking=spec.blocking,
                 partition=night,
-                target_materialization_data=_target(context, night),
+                target_materialization_data=_target(context, spec.asset_key, night),
             )
     # Each check's step output, once: its results are the evaluations above.
     for output_name, spec in context.assets_def.check_specs_by_output_name.items():

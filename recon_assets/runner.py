@@ -103,17 +103,25 @@ def materialize_range(
     return job.execute_in_process(
         instance=instance,
         tags={**(tags or {}), **partition_tags},
-        # Selection syntax as `dg.materialize` takes it, e.g. "*classified_variances".
-        asset_selection=list(
-            dg.AssetSelection.from_coercible(list(selection)).resolve(
-                definitions.resolve_asset_graph()
-            )
-        )
-        if selection
-        else None,
+        asset_selection=whole_steps(definitions, selection) if selection else None,
         run_config=QUIET_CONSOLE,
         raise_on_error=True,
     )
+
+
+def whole_steps(definitions: dg.Definitions, selection: Sequence[str]) -> list[dg.AssetKey]:
+    """The assets of `selection` (syntax as `dg.materialize` takes it, e.g.
+    "*classified_variances") with every other table their steps write: a step that writes
+    several (matched_ledger and its audit trail) always runs whole."""
+    graph = definitions.resolve_asset_graph()
+    selected = dg.AssetSelection.from_coercible(list(selection)).resolve(graph)
+    together = {
+        key
+        for asset in selected
+        for key in graph.get_execution_set_asset_and_check_keys(asset)
+        if isinstance(key, dg.AssetKey)
+    }
+    return sorted(together)
 
 
 def materialize_night(

@@ -11,11 +11,12 @@ columns=...)` renames them on the parsed tree.
 from __future__ import annotations
 
 from functools import cache
-
-import sqlglot
-from sqlglot import exp
+from typing import TYPE_CHECKING
 
 from recon_assets.settings import PACKAGE_ROOT
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 SQL_DIR = (PACKAGE_ROOT / "sql").resolve()
 SOURCE_DIALECT = "duckdb"
@@ -39,6 +40,11 @@ def statements(
     columns: tuple[tuple[str, str], ...] = (),
 ) -> tuple[str, ...]:
     """The file's statements in `dialect`, one string each, with templated names replaced."""
+    # Imported when a file is first parsed: what reads a file as stored (`Session.rows`, the
+    # trace) never loads sqlglot.
+    import sqlglot
+    from sqlglot import exp
+
     renamed_columns = dict(columns)
 
     def rename(node: exp.Expression) -> exp.Expression:

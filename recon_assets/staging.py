@@ -353,8 +353,9 @@ def publish_if_last(
         return
     # The assets this run executes (its job, subset to the run's selection).
     selected = context.job_def.asset_layer.selected_asset_keys
-    step = context.asset_key.to_user_string()
-    stage = next(i for i, names in enumerate(WRITING_STAGES) if step in names)
+    # A multi-asset step (matched_ledger and its audit trail) is at its main asset's stage.
+    step = {key.to_user_string() for key in context.selected_asset_keys}
+    stage = next(i for i, names in enumerate(WRITING_STAGES) if step & set(names))
     later = [name for names in WRITING_STAGES[stage + 1 :] for name in names]
     if not any(dg.AssetKey(name) in selected for name in later):
         warehouse.publish()

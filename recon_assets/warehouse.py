@@ -10,24 +10,31 @@ duplicates rows. Queries come from `sql/` with bound parameters.
 
 from __future__ import annotations
 
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any, Protocol
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
-import pandas as pd
 
-from recon_assets.sql import statements
+from recon_assets.sql import load_sql, statements
+
+if TYPE_CHECKING:  # a trace reads plain rows: pandas stays off its path
+    import pandas as pd
 
 
 def plain(value: Any) -> Any:
     """A stored value as JSON can carry it: dates as ISO text, NULL/NaN/NaT as None."""
-    if value is None or value is pd.NA or value is pd.NaT:
+    # pandas' missing values exist only once pandas is loaded: a plain row (`Session.rows`)
+    # is converted without loading it.
+    pandas = sys.modules.get("pandas")
+    if value is None or (pandas is not None and (value is pandas.NA or value is pandas.NaT)):
         return None
     if isinstance(value, float) and value != value:
         return None
-    if isinstance(value, pd.Timestamp):
+    if isinstance(value, datetime):  # pandas' Timestamp too; a date column comes as one
         return value.isoformat() if value.tzinfo else value.date().isoformat()
     if hasattr(value, "isoformat"):
         return value.isoformat()
@@ -73,6 +80,8 @@ class Session(Protocol):
     ) -> None: ...
 
     def append_from(self, table: str, query: str, params: Mapping[str, Any]) -> None: ...
+
+    def rows(self, name: str, params: Mapping[str, Any]) -> list[dict[str, Any]]: ...
 
     def transaction(self) -> AbstractContextManager[None]: ...
 
@@ -121,6 +130,10 @@ class PartitionWrites(ABC):
     def append_from(self, table: str, query: str, params: Mapping[str, Any]) -> None:
         self.execute(f"INSERT INTO {self.write_target(table)} BY NAME {query}", params)
 
+    def rows(self, name: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """`run_sql`'s answer as plain values, one dict a row."""
+        return plain_records(run_sql(self, name, params))  # type: ignore[arg-type]
+
 
 class DuckDBSession(PartitionWrites):
     def __init__(self, con: duckdb.DuckDBPyConnection):
@@ -136,6 +149,17 @@ class DuckDBSession(PartitionWrites):
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
         return self.con.execute(sql, self._bound(sql, params)).df()
+
+    def rows(self, name: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The file as it is stored (DuckDB's dialect, split by DuckDB itself), its last
+        statement's rows as plain values: no sqlglot and no pandas, so `recon trace` answers
+        at once."""
+        *setup, last = duckdb.extract_statements(load_sql(name))
+        for statement in setup:
+            self.con.execute(statement, self._bound(statement.query, params))
+        cursor = self.con.execute(last, self._bound(last.query, params))
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, map(plain, row), strict=True)) for row in cursor.fetchall()]
 
     def load(self, name: str, frame: pd.DataFrame) -> None:
         """A temporary table holding `frame` (rules and settings the SQL joins with)."""

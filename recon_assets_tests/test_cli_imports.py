@@ -99,6 +99,15 @@ def test_a_trace_loads_no_rules_and_no_pandera(reconciled):
     assert not {"pandera", "recon_assets.rules", "recon_assets.sources.catalog"} & modules
 
 
+@pytest.mark.parametrize("args", [["trace", "1001"], ["trace", "1001", "--format", "json"]])
+def test_a_trace_runs_the_stored_sql_without_pandas_or_sqlglot(reconciled, args):
+    """A trace answers in plain rows from the files as stored (DuckDB's dialect): the ~1 s
+    pandas and sqlglot take to import is most of what a person would wait."""
+    modules = loaded(*args)
+    assert "recon_assets.audit.trace" in modules
+    assert not {"pandas", "sqlglot", "numpy", "pyarrow"} & modules
+
+
 def test_the_commands_that_materialise_do_load_the_graph():
     """The boundary test above can fail: `run` loads what it materialises."""
     assert {"dagster", "recon_assets.definitions"} <= loaded("run", "--help")

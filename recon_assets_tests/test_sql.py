@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import ast
+import re
+from pathlib import Path
+
 import duckdb
 import pytest
 import sqlglot
 from sqlglot import exp
 
+import recon_assets
 from recon_assets.sources.catalog import SOURCES
 from recon_assets.sql import load_sql, sql_files, statements
 from recon_assets.warehouse_duckdb import DuckDBWarehouse
@@ -57,3 +62,44 @@ def test_evidence_lists_every_column_of_every_source_as_the_catalogue_declares_t
         assert select.find(exp.Table).name == source
         found[source] = [key for key, _ in pairs]
     assert found == {spec.name: sorted(spec.columns) for spec in SOURCES}
+
+
+# Statement text built around a name or query known only at run time (README, "SQL outside
+# `sql/`"): the partition writes, a run's staging schema, the landing-file reader.
+BUILT_AT_RUN_TIME = {
+    "recon_assets/warehouse.py",
+    "recon_assets/warehouse_bigquery.py",
+    "recon_assets/staging.py",
+    "recon_assets/sources/landing.py",
+}
+STATEMENT = re.compile(
+    r"\b(SELECT\s.*\bFROM|INSERT\s+INTO|DELETE\s+FROM|UPDATE\s+\w+\s+SET|"
+    r"(CREATE|DROP)\s+(OR\s+REPLACE\s+)?(TEMPORARY\s+)?(TABLE|VIEW|SCHEMA))\b",
+    re.DOTALL,
+)
+
+
+def test_every_query_is_a_file_of_sql():
+    package = Path(recon_assets.__file__).parent
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        name = str(path.relative_to(package.parent))
+        if path.relative_to(package).parts[0] in ("sql", "rules") or name in BUILT_AT_RUN_TIME:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.FunctionDef | ast.ClassDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in docstrings
+                and STATEMENT.search(node.value)
+            ):
+                found.append(f"{name}:{node.lineno}")
+    assert not found, f"SQL written in Python, not in sql/: {found}"

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from recon_assets.warehouse import Session, plain_records, run_sql
+
+if TYPE_CHECKING:  # a trace reads plain rows: pandas stays off its path
+    import pandas as pd
 
 
 def rule_hits(session: Session, recon_date: date) -> dict[str, dict[str, Any]]:

@@ -6,13 +6,15 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from recon_assets.settings import Settings
 from recon_assets.warehouse import DuckDBSession, Warehouse
+
+if TYPE_CHECKING:  # a trace reads plain rows: pandas stays off its path
+    import pandas as pd
 
 
 class AuditError(RuntimeError):

@@ -15,7 +15,7 @@ from recon_assets.audit.history import break_timeline
 from recon_assets.audit.store import AuditError
 from recon_assets.legs import SALE_VS_SHIPMENT
 from recon_assets.money import format_money
-from recon_assets.warehouse import Session, plain_records, run_sql
+from recon_assets.warehouse import Session
 
 
 @dataclass(frozen=True)
@@ -58,13 +58,13 @@ def _break_summary(nights: list[dict[str, Any]], resolved: list[dict[str, Any]])
 def trace_key(session: Session, key: str) -> Trace:
     """Everything stored about `key`; AuditError if no night ever saw it."""
     key = key.strip()
-    keys = plain_records(run_sql(session, "audit/trace_keys", {"key": key}))
-    records = plain_records(run_sql(session, "audit/trace_records", {}))
+    keys = session.rows("audit/trace_keys", {"key": key})
+    records = session.rows("audit/trace_records", {})
     for record in records:
         record["fields"] = json.loads(record["fields"])
-    legs = plain_records(run_sql(session, "audit/trace_legs", {}))
-    nights = plain_records(run_sql(session, "audit/trace_breaks", {}))
-    resolutions = plain_records(run_sql(session, "audit/trace_resolutions", {}))
+    legs = session.rows("audit/trace_legs", {})
+    nights = session.rows("audit/trace_breaks", {})
+    resolutions = session.rows("audit/trace_resolutions", {})
     if not (records or legs or nights):
         raise AuditError(f"{key!r}: no stored night has a record, leg or break with this key")
     breaks = []

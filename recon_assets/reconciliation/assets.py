@@ -27,7 +27,7 @@ from recon_assets.settings import Settings
 from recon_assets.sources.catalog import SOURCES
 from recon_assets.sql import statements
 from recon_assets.staging import for_run, publish_if_last
-from recon_assets.warehouse import Session, Warehouse
+from recon_assets.warehouse import Session, Warehouse, run_sql
 
 RECONCILIATION_GROUP = "reconciliation"
 
@@ -62,11 +62,7 @@ def proven_identical(
 
 
 def status_counts(session: Session, recon_date: date) -> dict[str, dict[str, int]]:
-    facts = session.query(
-        "SELECT check_name, COALESCE(class, kind) AS outcome, COUNT(*) AS n FROM leg_facts "
-        "WHERE recon_date = $d GROUP BY ALL ORDER BY ALL",
-        {"d": recon_date},
-    )
+    facts = run_sql(session, "reconciliation/legs_by_outcome", {"d": recon_date})
     out: dict[str, dict[str, int]] = {}
     for row in facts.itertuples():
         out.setdefault(row.check_name, {})[row.outcome] = int(row.n)
@@ -93,19 +89,55 @@ def conservation_result(session: Session, recon_date: date) -> dg.AssetCheckResu
     )
 
 
+# The tables each step writes beside its main asset, the audit trail a trace reads.
+MATCHING_AUDIT_TRAIL = {
+    "leg_facts": "Each check of each key tonight: what was expected, what the counterpart "
+    "showed, and whether it matched or broke.",
+    "fact_records": "The source records behind each open break, and records filed under "
+    "another spelling of their key.",
+    "entity_records": "Which source records make up each order, store-day and payout shown "
+    "tonight.",
+}
+CLASSIFYING_AUDIT_TRAIL = {
+    "break_resolutions": "The breaks open the night before that are gone tonight, with their "
+    "last class and first night.",
+    "classified_variances_history": "Every run's breaks of each night, so what went out on a "
+    "morning stays recoverable after a rerun.",
+}
+
+
+def reconciliation_tables(
+    main: dg.AssetSpec, audit_trail: dict[str, str], deps: list[dg.AssetDep]
+) -> list[dg.AssetSpec]:
+    """A step's main asset and the audit-trail tables it writes from the same `deps`."""
+    return [
+        main,
+        *(
+            main.replace_attributes(key=name, description=description, deps=deps)
+            for name, description in audit_trail.items()
+        ),
+    ]
+
+
 def build_matched_ledger(
     partitions_def: dg.PartitionsDefinition, warehouse_kind: str
 ) -> dg.AssetsDefinition:
-    @dg.asset(
-        name="matched_ledger",
+    sources = [dg.AssetDep(spec.name) for spec in SOURCES]
+    matched = dg.AssetSpec(
+        "matched_ledger",
+        description="Every order, store-day and payout touched tonight, with each system side "
+        "by side.",
         group_name=RECONCILIATION_GROUP,
+        kinds={warehouse_kind, "sql"},
+        deps=[*sources, dg.AssetDep("matched_ledger", partition_mapping=PREVIOUS_NIGHT)],
+        partitions_def=partitions_def,
+    )
+
+    @dg.multi_asset(
+        name="matched_ledger",
+        specs=reconciliation_tables(matched, MATCHING_AUDIT_TRAIL, sources),
         partitions_def=partitions_def,
         backfill_policy=SINGLE_RUN,
-        kinds={warehouse_kind, "sql"},
-        deps=[
-            *[dg.AssetDep(spec.name) for spec in SOURCES],
-            dg.AssetDep("matched_ledger", partition_mapping=PREVIOUS_NIGHT),
-        ],
         check_specs=[
             dg.AssetCheckSpec(
                 HISTORY_IS_COMPLETE,
@@ -137,7 +169,7 @@ def build_matched_ledger(
         rules: RulesResource,
         calendar: dg.ResourceParam[NightCalendar],
     ):
-        """Every order, store-day and payout touched tonight, with each system side by side."""
+        """Matches the night: matched_ledger and the audit trail behind it."""
         matched: set[date] = set()
         staged = for_run(warehouse, context)
 
@@ -188,6 +220,7 @@ def match_night(
             # that they could vouch for.
             not_evaluated = "Not evaluated: the night was not matched (its history is incomplete)."
             return dg.MaterializeResult(
+                asset_key="matched_ledger",
                 metadata={"history": why},
                 check_results=[
                     dg.AssetCheckResult(
@@ -212,14 +245,11 @@ def match_night(
                 rows_kept,
             )
             identical = proven_identical(session, "matched_ledger", recon_date, now)
-        rows = session.query(
-            "SELECT entity_type, COUNT(*) AS n FROM matched_ledger WHERE recon_date = $d "
-            "GROUP BY ALL ORDER BY ALL",
-            {"d": recon_date},
-        )
+        rows = run_sql(session, "reconciliation/rows_by_type", {"d": recon_date})
         conservation = conservation_result(session, recon_date)
         counts = status_counts(session, recon_date)
     return dg.MaterializeResult(
+        asset_key="matched_ledger",
         metadata={
             "dagster/row_count": int(rows["n"].sum()),
             "rows_by_type": dg.MetadataValue.json(
@@ -248,9 +278,7 @@ def match_night(
 def night_evidence(session: Session, recon_date: date, limit: int) -> pd.DataFrame:
     """The evidence JSON of each of tonight's open (check_name, key), built in SQL: its first
     `limit` records and the count of the rest."""
-    earliest = session.query(
-        "SELECT MIN(business_date) AS d FROM fact_records WHERE recon_date = $d", {"d": recon_date}
-    )["d"].iloc[0]
+    earliest = run_sql(session, "reconciliation/earliest_evidence", {"d": recon_date})["d"].iloc[0]
     if pd.isna(earliest):
         return pd.DataFrame(columns=["check_name", "key", "evidence"])
     (query,) = statements("reconciliation/evidence")
@@ -260,31 +288,20 @@ def night_evidence(session: Session, recon_date: date, limit: int) -> pd.DataFra
 
 def record_history(session: Session, run_id: str, recon_date: date) -> None:
     """Append this run's breaks to the audit history (the only place a run id is kept)."""
-    session.append_from(
-        "classification_runs",
-        "SELECT $d AS recon_date, $run_id AS run_id, now() AS recorded_at, COUNT(*) AS breaks "
-        "FROM classified_variances WHERE recon_date = $d",
-        {"run_id": run_id, "d": recon_date},
-    )
-    session.append_from(
-        "classified_variances_history",
-        "SELECT $run_id AS run_id, now() AS recorded_at, * FROM classified_variances "
-        "WHERE recon_date = $d",
-        {"run_id": run_id, "d": recon_date},
-    )
+    params = {"run_id": run_id, "d": recon_date}
+    (run,) = statements("audit/classification_run")
+    session.append_from("classification_runs", run, params)
+    (breaks,) = statements("audit/history_run")
+    session.append_from("classified_variances_history", breaks, params)
 
 
 def classify_and_store(session: Session, rules: Rules, recon_date: date) -> pd.DataFrame:
     params = {"d": recon_date}
-    facts = session.query(
-        "SELECT * FROM leg_facts WHERE recon_date = $d AND class IS NOT NULL", params
-    )
-    prev = session.query(
-        "SELECT MAX(recon_date) AS d FROM classified_variances WHERE recon_date < $d", params
-    )["d"].iloc[0]
-    previous = session.query(
-        "SELECT break_id, check_name, key, class, first_seen FROM classified_variances "
-        "WHERE recon_date = $prev",
+    facts = run_sql(session, "reconciliation/broken_legs", params)
+    prev = run_sql(session, "reconciliation/previous_classified_night", params)["d"].iloc[0]
+    previous = run_sql(
+        session,
+        "reconciliation/previous_breaks",
         {"prev": date.min if pd.isna(prev) else pd.Timestamp(prev).date()},
     )
     breaks, resolutions = classify_night(
@@ -303,16 +320,27 @@ def classify_and_store(session: Session, rules: Rules, recon_date: date) -> pd.D
 def build_classified_variances(
     partitions_def: dg.PartitionsDefinition, warehouse_kind: str
 ) -> dg.AssetsDefinition:
-    @dg.asset(
-        name="classified_variances",
+    # Tonight's broken legs and the records behind them are what classification reads.
+    legs = [dg.AssetDep("leg_facts"), dg.AssetDep("fact_records")]
+    classified = dg.AssetSpec(
+        "classified_variances",
+        description="Every open break of the night: its class, suggested owner, age, money and "
+        "evidence.",
         group_name=RECONCILIATION_GROUP,
-        partitions_def=partitions_def,
-        backfill_policy=SINGLE_RUN,
         kinds={warehouse_kind},
         deps=[
             dg.AssetDep("matched_ledger"),
+            *legs,
             dg.AssetDep("classified_variances", partition_mapping=PREVIOUS_NIGHT),
         ],
+        partitions_def=partitions_def,
+    )
+
+    @dg.multi_asset(
+        name="classified_variances",
+        specs=reconciliation_tables(classified, CLASSIFYING_AUDIT_TRAIL, legs),
+        partitions_def=partitions_def,
+        backfill_policy=SINGLE_RUN,
         check_specs=[
             dg.AssetCheckSpec(
                 BREAK_IDS_ARE_UNIQUE,
@@ -342,7 +370,7 @@ def build_classified_variances(
         warehouse: dg.ResourceParam[Warehouse],
         rules: RulesResource,
     ):
-        """Every open break of the night: its class, suggested owner, age, money and evidence."""
+        """Classifies the night's breaks and keeps what each run reported."""
         staged = for_run(warehouse, context)
         yield from each_night(
             context,
@@ -375,14 +403,13 @@ def classify_night_of(
                 rows_kept,
             )
             identical = proven_identical(session, "classified_variances", recon_date, now)
-        resolved = session.query(
-            "SELECT COUNT(*) AS n FROM break_resolutions WHERE recon_date = $d", {"d": recon_date}
-        )["n"].iloc[0]
+        resolved = run_sql(session, "reconciliation/resolved_count", {"d": recon_date})["n"].iloc[0]
         # Each rule's hits and last night, over the stored nights so far (UI metadata).
         rules_so_far = rule_hits(session, recon_date)
     new = int((breaks["first_seen"] == recon_date.isoformat()).sum())
     hits = breaks["accepted_rule"].dropna().value_counts().sort_index()
     return dg.MaterializeResult(
+        asset_key="classified_variances",
         metadata={
             "dagster/row_count": len(breaks),
             **breaks_metadata(breaks),

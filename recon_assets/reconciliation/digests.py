@@ -18,7 +18,7 @@ import pandas as pd
 
 from recon_assets.settings import PACKAGE_ROOT
 from recon_assets.sql import SQL_DIR, statements
-from recon_assets.warehouse import Session
+from recon_assets.warehouse import Session, run_sql
 
 
 def table_digest(session: Session, table: str, recon_date: date) -> tuple[str, int]:
@@ -68,11 +68,7 @@ def inputs_digest(
 
 
 def stored_digest(session: Session, recon_date: date, asset: str) -> NightDigest | None:
-    found = session.query(
-        "SELECT inputs_digest, rules_digest, output_digest, output_rows FROM night_digests "
-        "WHERE recon_date = $d AND asset = $asset",
-        {"d": recon_date, "asset": asset},
-    )
+    found = run_sql(session, "checks/stored_digest", {"d": recon_date, "asset": asset})
     if found.empty:
         return None
     row = found.iloc[0]

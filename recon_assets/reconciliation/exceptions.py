@@ -10,6 +10,7 @@ from typing import Any
 
 from recon_assets.money import format_money
 from recon_assets.reconciliation.classify import BREAK_FIELDS, break_id
+from recon_assets.sql import statements
 from recon_assets.warehouse import Warehouse, plain_records, run_sql
 
 # Listed beside the breaks for information (DESIGN.md section 5), never counted as breaks.
@@ -26,16 +27,13 @@ class NightNotReconciled(LookupError):
 
 def night_breaks(warehouse: Warehouse, recon_date: date) -> list[dict[str, Any]]:
     """Every open break of the night, all four classes, largest money first."""
-    reconciled = warehouse.query(
-        "SELECT COUNT(*) AS n FROM leg_facts WHERE recon_date = $d", {"d": recon_date}
-    )["n"].iloc[0]
+    params = {"d": recon_date}
+    (legs,) = statements("reconciliation/night_leg_count")
+    reconciled = warehouse.query(legs, params)["n"].iloc[0]
     if not reconciled:
         raise NightNotReconciled(recon_date)
-    frame = warehouse.query(
-        "SELECT * FROM classified_variances WHERE recon_date = $d "
-        "ORDER BY amount_minor DESC, check_name, key",
-        {"d": recon_date},
-    )
+    (breaks,) = statements("reconciliation/night_breaks")
+    frame = warehouse.query(breaks, params)
     out = []
     for row in frame.to_dict("records"):
         row["check"] = row.pop("check_name")

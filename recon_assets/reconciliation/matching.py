@@ -89,10 +89,9 @@ def per_source(name: str, params: dict[str, object]) -> Iterator[tuple[str, dict
 
 def previous_night(session: Session, recon_date: date) -> date | None:
     """The last night reconciled before this one (usually yesterday)."""
-    found = session.query(
-        "SELECT MAX(recon_date) AS d FROM leg_facts WHERE recon_date < $recon_date",
-        {"recon_date": recon_date},
-    )["d"].iloc[0]
+    found = query_file(session, "reconciliation/previous_night", {"recon_date": recon_date})[
+        "d"
+    ].iloc[0]
     return None if pd.isna(found) else pd.Timestamp(found).date()
 
 
@@ -156,10 +155,8 @@ def run_matching(session: Session, rules: Rules, recon_date: date) -> dict[str, 
     for step in ENTITY_STEPS:
         execute_file(session, step, params)
     for temporary, kept in KEPT_TABLES.items():
-        session.replace_partition_from(
-            kept,
-            {"recon_date": recon_date},
-            f"SELECT CAST($recon_date AS DATE) AS recon_date, * FROM {temporary}",
-            params,
+        (night_rows,) = statements(
+            "reconciliation/keep_night", tables=(("working_table", temporary),)
         )
+        session.replace_partition_from(kept, {"recon_date": recon_date}, night_rows, params)
     return params

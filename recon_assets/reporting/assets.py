@@ -34,6 +34,7 @@ from recon_assets.reporting.store import (
 )
 from recon_assets.rules import Rules
 from recon_assets.sources.assets import DELIVERED
+from recon_assets.sql import statements
 from recon_assets.staging import for_run, publish_if_last
 from recon_assets.tags import BACKFILL_TAG, DAGSTER_BACKFILL_TAG, REPOST_TAG
 from recon_assets.warehouse import Warehouse
@@ -72,8 +73,9 @@ def owner_names(rules: Rules) -> frozenset[str]:
 
 def new_genuine_errors(warehouse: Warehouse, facts: NightFacts) -> list[str]:
     """Tonight's genuine errors that were not genuine errors the night before."""
+    (query,) = statements("reporting/genuine_errors_before")
     before = warehouse.query(
-        "SELECT break_id FROM classified_variances WHERE recon_date = $d AND class = $cls",
+        query,
         {"d": date.fromisoformat(facts.recon_date) - timedelta(days=1), "cls": GENUINE_ERROR},
     )
     known = set(before["break_id"])

@@ -21,6 +21,7 @@ from recon_assets.sources.landing import (
     Problem,
 )
 from recon_assets.sources.resource import LandingSource
+from recon_assets.sql import statements
 from recon_assets.staging import for_run, publish_if_last
 from recon_assets.warehouse import Warehouse
 
@@ -60,11 +61,8 @@ def refuse_to_forget_a_delivery(
 ) -> None:
     """A file the night was reconciled with has gone: a wrong folder more often than a
     withdrawn delivery, so the stored rows stay unless the operator says otherwise."""
-    stored = warehouse.query(
-        "SELECT file_name FROM source_deliveries "
-        "WHERE business_date = $d AND source = $s AND delivered",
-        {"d": business_date, "s": spec.name},
-    )
+    (query,) = statements("sources/stored_delivery")
+    stored = warehouse.query(query, {"d": business_date, "s": spec.name})
     if len(stored):
         error = LandingFolderError(
             f"{spec.name}/{stored['file_name'].iloc[0]} was delivered for {business_date} and "

@@ -14,6 +14,7 @@ from recon_assets.audit.store import AuditError, read_only_session
 from recon_assets.reconciliation.classify import break_id, rule_matches
 from recon_assets.rules import load_rules
 from recon_assets_tests.audit.conftest import LAST_NIGHT, Accepted, Stored
+from recon_assets_tests.reporting.conftest import metadata_of
 
 NEEDS_A_PERSON = ("genuine_error", "mapping")
 
@@ -70,12 +71,11 @@ def test_accept_then_rerun_turns_the_break_known_accepted_and_off_the_list(
 
 
 def test_rerun_metadata_counts_each_rules_hits_and_last_night(accepted: Accepted):
-    [materialization] = accepted.rerun.asset_materializations_for_node("classified_variances")
-    metadata = materialization.metadata
-    assert metadata["accepted_rules"].value == {
+    metadata = metadata_of(accepted.rerun, "classified_variances")
+    assert metadata["accepted_rules"] == {
         accepted.rule_id: {"hits_tonight": 1, "hits_to_date": 1, "last_hit": LAST_NIGHT}
     }
-    assert metadata["accepted_rule_hits"].value == {accepted.rule_id: 1}
+    assert metadata["accepted_rule_hits"] == {accepted.rule_id: 1}
 
 
 def test_the_first_run_of_a_rerun_night_stays_recoverable(accepted: Accepted):
