@@ -11,9 +11,9 @@ from recon_assets.extracts.assets import EXTRACTS, api_feeds
 from recon_assets.extracts.shopify_api import ShopifyResource
 from recon_assets.extracts.stripe_api import DEFAULT_BASE_URL, StripeResource
 from recon_assets.history import NightCalendar
-from recon_assets.reconciliation.assets import rules_resource
 from recon_assets.reporting.slack import slack_resource_from_env
 from recon_assets.reporting.store import ReportFiles
+from recon_assets.rules_resource import RulesResource
 from recon_assets.settings import Settings
 from recon_assets.sources.resource import LandingSource
 from recon_assets.warehouse import Warehouse
@@ -65,7 +65,7 @@ def build_resources(
             allow_empty=allow_empty,
         ),
         "warehouse": build_warehouse(settings),
-        "rules": rules_resource(settings),
+        "rules": RulesResource(rules_dir=str(settings.rules_dir)),
         "calendar": NightCalendar(first_night=settings.start_date),
         "report_files": ReportFiles(reports_dir=str(settings.reports_dir)),
         "slack": slack_resource_from_env(settings.slack_channel),

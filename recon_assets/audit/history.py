@@ -1,4 +1,4 @@
-"""What each night reported, kept: per-rule hits, a night as first reported, break timelines.
+"""What each night reported, kept: a night as first reported, break timelines.
 
 `classified_variances` holds each night's latest run; `classified_variances_history` holds
 every run, so what went out on the morning of a night stays recoverable after a rerun.
@@ -12,16 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from recon_assets.warehouse import Session, plain_records, run_sql
-
-
-def rule_hits(session: Session, recon_date: date) -> dict[str, dict[str, Any]]:
-    """Per accepted rule: hits tonight, break-nights accepted up to tonight, last night hit."""
-    frame = run_sql(session, "audit/rule_hits", {"recon_date": recon_date})
-    return {
-        row["rule_id"]: {k: v for k, v in row.items() if k != "rule_id"}
-        for row in plain_records(frame)
-    }
+from recon_assets.warehouse import Session, run_sql
 
 
 def night_runs(session: Session, recon_date: date) -> pd.DataFrame:

@@ -8,10 +8,10 @@ import dagster as dg
 from slack_sdk.errors import SlackClientError
 
 from recon_assets.audit.expiry import rules_expiring
+from recon_assets.checks import DELIVERED
 from recon_assets.history import NightCalendar
 from recon_assets.legs import GENUINE_ERROR
 from recon_assets.partitions import SINGLE_RUN, each_night
-from recon_assets.reconciliation.assets import RulesResource
 from recon_assets.redact import redact_error
 from recon_assets.reporting.facts import FailedCheck, NightFacts, gather_facts
 from recon_assets.reporting.narrative import RenderedReport, build_narrative, render
@@ -33,7 +33,7 @@ from recon_assets.reporting.store import (
     thread_incomplete,
 )
 from recon_assets.rules import Rules
-from recon_assets.sources.assets import DELIVERED
+from recon_assets.rules_resource import RulesResource
 from recon_assets.staging import for_run, publish_if_last
 from recon_assets.tags import BACKFILL_TAG, DAGSTER_BACKFILL_TAG, REPOST_TAG
 from recon_assets.warehouse import Warehouse
