@@ -6,8 +6,6 @@ own file under `rules/accepted/` for review; nothing in it is ever evaluated as 
 
 from __future__ import annotations
 
-import getpass
-import os
 import re
 import subprocess
 from dataclasses import dataclass
@@ -30,6 +28,7 @@ from recon_assets.rules import (
     load_accepted_policy,
     load_rules,
 )
+from recon_assets.settings import login_name
 from recon_assets.sources.catalog import SOURCES_BY_NAME
 from recon_assets.stored import AuditError
 from recon_assets.warehouse import Session, plain_records, run_sql
@@ -57,7 +56,7 @@ def author() -> str:
         ).stdout.strip()
     except OSError:
         name = ""
-    return name or os.environ.get("USER") or getpass.getuser()
+    return name or login_name()
 
 
 def slug(*parts: object) -> str:
