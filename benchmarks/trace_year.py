@@ -31,12 +31,12 @@ import dagster as dg
 import duckdb
 
 from recon_assets.audit.backtest import backtest, stored_breaks
-from recon_assets.audit.store import read_only_session
 from recon_assets.audit.trace import trace_key
 from recon_assets.generator import generate
 from recon_assets.rules import AcceptedPolicy, AcceptedRule
 from recon_assets.runner import materialize_night
 from recon_assets.settings import DEFAULT_RULES_DIR, Settings
+from recon_assets.stored import read_only_session
 
 RECON = Path(sys.executable).parent / "recon"
 START = date(2024, 1, 1)

@@ -9,7 +9,6 @@ load the graph they materialise. recon_assets_tests/test_cli_imports.py keeps it
 from __future__ import annotations
 
 import importlib
-import os
 from dataclasses import dataclass
 from typing import Annotated, NoReturn
 
@@ -20,6 +19,7 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from recon_assets.failures import BAD_INPUT
+from recon_assets.settings import recon_home
 
 errors = Console(stderr=True, soft_wrap=True, highlight=False)
 DEBUG = "recon_debug"
@@ -160,7 +160,7 @@ class Recon(TyperGroup):
             # Loaded when something failed: it knows DuckDB's errors, which `--help` need not.
             from recon_assets.cli_errors import explain
 
-            outcome = explain(err, os.environ.get("RECON_HOME", ".recon"))
+            outcome = explain(err, str(recon_home()))
             errors.print(outcome.message, style="red", markup=False)
             raise typer.Exit(outcome.exit_code) from None
 

@@ -3,11 +3,10 @@ and that text is logged, stored in run metadata and printed; it passes through `
 
 from __future__ import annotations
 
-import os
 import re
 
-# Environment variables holding a secret (README lists them).
-SECRET_ENVS = ("SLACK_BOT_TOKEN", "ANTHROPIC_API_KEY", "STRIPE_API_KEY", "SHOPIFY_ADMIN_TOKEN")
+from recon_assets.settings import secret_values
+
 # Any Slack token (bot xoxb-, user xoxp-, app xoxa-, refresh xoxe-...), configured or not.
 _SLACK_TOKEN = re.compile(r"xox[a-z]-[A-Za-z0-9-]+")
 REDACTED = "[redacted]"
@@ -16,7 +15,7 @@ REDACTED = "[redacted]"
 def redact(text: str) -> str:
     """`text` with every configured secret and every Slack-shaped token replaced."""
     # Longest first, so a secret containing another is replaced whole.
-    secrets = sorted({v for e in SECRET_ENVS if (v := os.environ.get(e, "").strip())}, key=len)
+    secrets = sorted(set(secret_values()), key=len)
     for secret in reversed(secrets):
         text = text.replace(secret, REDACTED)
     return _SLACK_TOKEN.sub(REDACTED, text)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -45,7 +44,7 @@ def failed_step(instance: dg.DagsterInstance) -> tuple[str, str | None]:
 
 def dagster_instance(settings: Settings) -> dg.DagsterInstance:
     """`$DAGSTER_HOME`, or `$RECON_HOME/dagster`, so `make dev` shows the CLI's runs too."""
-    home = Path(os.environ.get("DAGSTER_HOME") or settings.home / "dagster").resolve()
+    home = (settings.dagster_home or settings.home / "dagster").resolve()
     write_instance_config(home)
     return dg.DagsterInstance.from_config(str(home))
 

@@ -1,10 +1,16 @@
-"""Configuration from environment variables, read in one place (README lists each one)."""
+"""Configuration from environment variables, read in this module only (README lists each one).
+
+`Settings.from_env()` reads them once; the code location, the resources and the commands are
+built from the value it returns. Secrets are never kept here: a Settings value says only which
+are set, and the resources read them when a run starts (`dg.EnvVar`, resources.py).
+"""
 
 from __future__ import annotations
 
+import getpass
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -24,6 +30,16 @@ START_DATE_FILE = "start_date"
 DEFAULT_DUCKDB_MEMORY_MB = 3 * 1024
 # A size as DuckDB's memory_limit takes it: a number and a unit, e.g. 4GB, 512MB, 1.5GiB.
 MEMORY_SIZE = re.compile(r"\s*[0-9]+(\.[0-9]+)?\s*(B|[KMGT]i?B)\s*", re.IGNORECASE)
+# Environment variables holding a secret (README lists them): read only when a run starts or
+# an error is redacted, never stored in a Settings value, config, logs or metadata.
+SLACK_TOKEN_ENV = "SLACK_BOT_TOKEN"
+ANTHROPIC_KEY_ENV = "ANTHROPIC_API_KEY"
+SECRET_ENVS = (SLACK_TOKEN_ENV, ANTHROPIC_KEY_ENV, "STRIPE_API_KEY", "SHOPIFY_ADMIN_TOKEN")
+DEFAULT_WEBSERVER_URL = "http://localhost:3000"
+MAX_RETRY_AFTER_ENV = "RECON_SLACK_MAX_RETRY_AFTER"
+DEFAULT_MAX_RETRY_AFTER = 60.0
+NARRATOR_ENV = "RECON_NARRATOR"
+DEFAULT_NARRATOR_MODEL = "claude-sonnet-4-5"
 
 
 class SettingsError(ValueError):
@@ -52,6 +68,22 @@ class Settings:
     # The vendors' API base URLs for the extracts (a local test server); None: the vendor's.
     stripe_base_url: str | None = None
     shopify_base_url: str | None = None
+    # Where the runs are kept (DAGSTER_HOME); None: under `home`.
+    dagster_home: Path | None = None
+    # Slack's endpoint (RECON_SLACK_BASE_URL: GovSlack, a test server), the UI's address for
+    # run links (DAGSTER_WEBSERVER_URL) and the longest Retry-After a post waits for.
+    slack_base_url: str | None = None
+    webserver_url: str = DEFAULT_WEBSERVER_URL
+    slack_max_retry_after: float = DEFAULT_MAX_RETRY_AFTER
+    # RECON_NARRATOR as given (checked by the narrator resource) and its model.
+    narrator: str = ""
+    narrator_model: str = DEFAULT_NARRATOR_MODEL
+    # The names of the secrets of SECRET_ENVS that are set; never their values.
+    secrets_set: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def slack_on(self) -> bool:
+        return SLACK_TOKEN_ENV in self.secrets_set
 
     @property
     def duckdb_temp_dir(self) -> Path:
@@ -76,7 +108,7 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        home = Path(os.environ.get("RECON_HOME", ".recon"))
+        home = recon_home()
         if home.exists() and not home.is_dir():
             raise SettingsError(f"RECON_HOME={str(home)!r} is a file: point RECON_HOME at a folder")
         timezone = os.environ.get("RECON_TIMEZONE", DEFAULT_TIMEZONE)
@@ -116,7 +148,7 @@ class Settings:
                 f"DAGSTER_HOME={dagster_home!r} is a file: point DAGSTER_HOME at a folder, or "
                 "unset it (the runs are then kept under RECON_HOME)"
             )
-        if os.environ.get("SLACK_BOT_TOKEN") and not os.environ.get("RECON_SLACK_CHANNEL"):
+        if os.environ.get(SLACK_TOKEN_ENV) and not os.environ.get("RECON_SLACK_CHANNEL"):
             raise SettingsError(
                 "SLACK_BOT_TOKEN is set but RECON_SLACK_CHANNEL is not: set it to the channel "
                 "the report goes to (e.g. #finance-ops), or unset SLACK_BOT_TOKEN to keep Slack off"
@@ -144,7 +176,44 @@ class Settings:
             duckdb_memory_limit=memory,
             stripe_base_url=os.environ.get("RECON_STRIPE_BASE_URL") or None,
             shopify_base_url=os.environ.get("RECON_SHOPIFY_BASE_URL") or None,
+            dagster_home=Path(dagster_home) if dagster_home else None,
+            slack_base_url=os.environ.get("RECON_SLACK_BASE_URL") or None,
+            webserver_url=os.environ.get("DAGSTER_WEBSERVER_URL") or DEFAULT_WEBSERVER_URL,
+            slack_max_retry_after=max_retry_after(),
+            narrator=os.environ.get(NARRATOR_ENV, ""),
+            narrator_model=os.environ.get("RECON_NARRATOR_MODEL", DEFAULT_NARRATOR_MODEL),
+            secrets_set=frozenset(name for name in SECRET_ENVS if os.environ.get(name)),
         )
+
+
+def recon_home() -> Path:
+    """RECON_HOME, default `.recon`: where the store, the reports and the runs are kept."""
+    return Path(os.environ.get("RECON_HOME", ".recon"))
+
+
+def max_retry_after() -> float:
+    """RECON_SLACK_MAX_RETRY_AFTER: the longest Retry-After a Slack post waits for."""
+    text = os.environ.get(MAX_RETRY_AFTER_ENV) or str(DEFAULT_MAX_RETRY_AFTER)
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise SettingsError(
+            f"{MAX_RETRY_AFTER_ENV}={text!r} is not a number of seconds: set it to one such as "
+            f"{DEFAULT_MAX_RETRY_AFTER:g}"
+        )
+    return seconds
+
+
+def secret_values() -> list[str]:
+    """The values of the secrets set now, for redaction only: never stored or logged."""
+    return [value for name in SECRET_ENVS if (value := os.environ.get(name, "").strip())]
+
+
+def login_name() -> str:
+    """$USER, else the account's login name: who accepted a rule, when git does not say."""
+    return os.environ.get("USER") or getpass.getuser()
 
 
 def stored_start_date(home: Path) -> str:

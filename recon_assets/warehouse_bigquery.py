@@ -31,7 +31,6 @@ from sqlglot.errors import ErrorLevel
 
 from recon_assets.redact import redact, redact_error
 from recon_assets.settings import Settings
-from recon_assets.sources.catalog import SOURCES
 from recon_assets.sql import SOURCE_DIALECT, load_sql, sql_files
 from recon_assets.warehouse import PartitionWrites, quoted_identifier
 
@@ -53,9 +52,9 @@ CLUSTERING: dict[str, tuple[str, ...]] = {
     "night_digests": ("asset",),
     "report_history": ("run_id",),
     "slack_posts": ("channel",),
-    # Older source records are re-read by their key (carried breaks, evidence rows).
-    **{spec.name: (spec.key,) for spec in SOURCES},
 }
+# The tables the sources are loaded into (DESIGN.md section 4), as sql/ddl declares them.
+SOURCE_DDL = "ddl/sources"
 JOB_LABELS = {"app": "recon_assets"}
 
 
@@ -97,6 +96,18 @@ def partition_column(table: str) -> str:
     raise ValueError(f"table {table} has no DATE column of {PARTITION_COLUMNS} to partition by")
 
 
+def source_clustering() -> dict[str, tuple[str, ...]]:
+    """Older source records are re-read by their key (carried breaks, evidence rows): a source
+    table clusters by its key, the first column after its business_date, as DESIGN.md section
+    4 lists a source's key first. Read from the DDL, so this module needs no catalogue."""
+    out = {}
+    for tree in sqlglot.parse(load_sql(SOURCE_DDL), read=SOURCE_DIALECT):
+        if isinstance(tree, exp.Create) and tree.kind == "TABLE":
+            columns = [c.name for c in tree.this.expressions if isinstance(c, exp.ColumnDef)]
+            out[tree.this.this.name] = (columns[columns.index("business_date") + 1],)
+    return out
+
+
 @cache
 def bigquery_ddl() -> dict[str, str]:
     """{table: CREATE TABLE IF NOT EXISTS ... PARTITION BY ... CLUSTER BY ...} for BigQuery.
@@ -105,13 +116,14 @@ def bigquery_ddl() -> dict[str, str]:
     and clustering are added here, on the parsed tree.
     """
     out = {}
+    clustering = {**source_clustering(), **CLUSTERING}
     for tree in ddl_trees():
         table = tree.this.this.name
         tree = tree.copy()
         properties = [exp.PartitionedByProperty(this=exp.to_identifier(partition_column(table)))]
-        if CLUSTERING.get(table):
+        if clustering.get(table):
             properties.append(
-                exp.ClusterProperty(expressions=[exp.column(c) for c in CLUSTERING[table]])
+                exp.ClusterProperty(expressions=[exp.column(c) for c in clustering[table]])
             )
         tree.set("properties", exp.Properties(expressions=properties))
         out[table] = tree.sql(dialect=DIALECT, unsupported_level=ErrorLevel.RAISE, comments=False)

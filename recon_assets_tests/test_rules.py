@@ -8,8 +8,8 @@ from datetime import date
 
 import pytest
 
+from recon_assets.breaks import rule_matches
 from recon_assets.legs import LEGS, MAPPING_KINDS
-from recon_assets.reconciliation.classify import rule_matches
 from recon_assets.rules import AcceptedRule, RulesError, load_rules
 from recon_assets.settings import DEFAULT_RULES_DIR
 

@@ -7,13 +7,10 @@ import dataclasses
 import dagster as dg
 import pytest
 
+from recon_assets.checks import DELIVERED
 from recon_assets.partitions import build_daily_partitions
 from recon_assets.resources import build_resources
-from recon_assets.sources.assets import (
-    DELIVERED,
-    MATCHES_CANONICAL_SCHEMA,
-    build_source_assets,
-)
+from recon_assets.sources.assets import MATCHES_CANONICAL_SCHEMA, build_source_assets
 from recon_assets_tests.conftest import write_landing
 
 DAY = "2026-03-29"  # the night the clocks go forward in Europe/London

@@ -1,13 +1,11 @@
 """`recon accept BREAK_ID`: an accepted edge case written down as a reviewed YAML rule.
 
-The rule is data (selectors that must all match, see classify.rule_matches), written to its
+The rule is data (selectors that must all match, see breaks.rule_matches), written to its
 own file under `rules/accepted/` for review; nothing in it is ever evaluated as code.
 """
 
 from __future__ import annotations
 
-import getpass
-import os
 import re
 import subprocess
 from dataclasses import dataclass
@@ -17,10 +15,9 @@ from typing import Any, Literal
 
 import yaml
 
-from recon_assets.audit.store import AuditError
+from recon_assets.breaks import evidence_records, rule_matches
 from recon_assets.legs import KNOWN_ACCEPTED
 from recon_assets.money import money_text
-from recon_assets.reconciliation.classify import evidence_records, rule_matches
 from recon_assets.rules import (
     ACCEPTED_POLICY_FILE,
     AcceptedPolicy,
@@ -31,7 +28,9 @@ from recon_assets.rules import (
     load_accepted_policy,
     load_rules,
 )
+from recon_assets.settings import login_name
 from recon_assets.sources.catalog import SOURCES_BY_NAME
+from recon_assets.stored import AuditError
 from recon_assets.warehouse import Session, plain_records, run_sql
 
 Scope = Literal["break", "pattern"]
@@ -57,7 +56,7 @@ def author() -> str:
         ).stdout.strip()
     except OSError:
         name = ""
-    return name or os.environ.get("USER") or getpass.getuser()
+    return name or login_name()
 
 
 def slug(*parts: object) -> str:

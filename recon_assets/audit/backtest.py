@@ -1,6 +1,6 @@
 """`recon rules test`: what accepted rules would do to the stored nights, changing nothing.
 
-Each rule is applied on its own (classify.rule_matches, the nightly code) to every stored
+Each rule is applied on its own (breaks.rule_matches, the nightly code) to every stored
 break of the nights tested, with the break's evidence for its record selectors. A rule is
 refused when it would hide too many genuine errors or any break above its amount cap.
 """
@@ -16,11 +16,11 @@ from typing import Any
 
 import pandas as pd
 
-from recon_assets.audit.store import AuditError
+from recon_assets.breaks import evidence_records, pick_breaks, rule_matches
 from recon_assets.legs import GENUINE_ERROR, KNOWN_ACCEPTED
 from recon_assets.money import format_money
-from recon_assets.reconciliation.classify import evidence_records, pick_breaks, rule_matches
 from recon_assets.rules import AcceptedFile, AcceptedPolicy, AcceptedRule, load_yaml_model
+from recon_assets.stored import AuditError
 from recon_assets.warehouse import Session, plain_records, run_sql
 
 

@@ -11,10 +11,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from recon_assets.audit.store import AuditError, audit_session
 from recon_assets.audit.trace import print_trace, trace_key
 from recon_assets.failures import BAD_INPUT, RulesError
 from recon_assets.settings import Settings
+from recon_assets.stored import AuditError, audit_session
 
 console = Console()
 

@@ -1,4 +1,4 @@
-"""What each night reported, kept: per-rule hits, a night as first reported, break timelines.
+"""What each night reported, kept: a night as first reported, break timelines.
 
 `classified_variances` holds each night's latest run; `classified_variances_history` holds
 every run, so what went out on the morning of a night stays recoverable after a rerun.
@@ -10,19 +10,10 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from recon_assets.warehouse import Session, plain_records, run_sql
+from recon_assets.warehouse import Session, run_sql
 
 if TYPE_CHECKING:  # a trace reads plain rows: pandas stays off its path
     import pandas as pd
-
-
-def rule_hits(session: Session, recon_date: date) -> dict[str, dict[str, Any]]:
-    """Per accepted rule: hits tonight, break-nights accepted up to tonight, last night hit."""
-    frame = run_sql(session, "audit/rule_hits", {"recon_date": recon_date})
-    return {
-        row["rule_id"]: {k: v for k, v in row.items() if k != "rule_id"}
-        for row in plain_records(frame)
-    }
 
 
 def night_runs(session: Session, recon_date: date) -> pd.DataFrame:

@@ -16,10 +16,10 @@ from recon_assets.audit.accept import accept_break
 from recon_assets.audit.backtest import RuleBacktest, backtest, rules_from_file, stored_breaks
 from recon_assets.audit.cli import Format, FormatOption, console, refusals
 from recon_assets.audit.expiry import rules_expiring
-from recon_assets.audit.store import AuditError, audit_session
 from recon_assets.money import format_money
 from recon_assets.rules import load_accepted_policy, load_rules
 from recon_assets.settings import Settings
+from recon_assets.stored import AuditError, audit_session
 
 rules_app = typer.Typer(
     help="Accepted rules: backtest them on the stored nights, list those about to expire.",

@@ -12,9 +12,9 @@ from rich.table import Table
 from rich.text import Text
 
 from recon_assets.audit.history import break_timeline
-from recon_assets.audit.store import AuditError
 from recon_assets.legs import SALE_VS_SHIPMENT
 from recon_assets.money import format_money
+from recon_assets.stored import AuditError
 from recon_assets.warehouse import Session
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from recon_assets.audit.history import rule_hits
+from recon_assets.breaks import rule_hits
 from recon_assets.history import NightCalendar, previous_night_reconciled
 from recon_assets.legs import CLASSES
 from recon_assets.metadata import breaks_metadata
@@ -22,8 +22,8 @@ from recon_assets.reconciliation.digests import (
     tables_digest,
 )
 from recon_assets.reconciliation.matching import KEPT_TABLES, run_matching
-from recon_assets.rules import Rules, load_rules
-from recon_assets.settings import Settings
+from recon_assets.rules import Rules
+from recon_assets.rules_resource import RulesResource
 from recon_assets.sources.catalog import SOURCES
 from recon_assets.sql import statements
 from recon_assets.staging import for_run, publish_if_last
@@ -39,15 +39,6 @@ BREAK_IDS_ARE_UNIQUE = "break_ids_are_unique"
 EVERY_BREAK_HAS_OWNER_AND_CLASS = "every_break_has_owner_and_class"
 
 PREVIOUS_NIGHT = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
-
-
-class RulesResource(dg.ConfigurableResource):
-    """The reviewed YAML rules folder (`$RECON_RULES_DIR`, default `rules/`)."""
-
-    rules_dir: str
-
-    def load(self) -> Rules:
-        return load_rules(Path(self.rules_dir))
 
 
 def proven_identical(
@@ -436,7 +427,3 @@ def classify_night_of(
             identical,
         ],
     )
-
-
-def rules_resource(settings: Settings) -> RulesResource:
-    return RulesResource(rules_dir=str(settings.rules_dir))

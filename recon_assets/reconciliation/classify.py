@@ -10,21 +10,18 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import json
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 import pandas as pd
 
+from recon_assets.breaks import evidence_records, pick_breaks, rule_selects
 from recon_assets.legs import (
-    GENUINE_ERROR,
     KNOWN_ACCEPTED,
     LEGS_BY_CHECK,
-    MAPPING,
     MAPPING_KINDS,
     SALE_VS_SHIPMENT,
-    TIMING,
 )
 from recon_assets.money import money_text
 from recon_assets.reconciliation.reasons import reason
@@ -55,24 +52,11 @@ BREAK_COLUMNS = [
 ]
 # The kinds whose sentence names the codes the rules do not know.
 UNKNOWN_CODE_KINDS = ("unknown_account", "unknown_code")
-# When two parts of one leg are open, the one a person must act on first is the break.
-CLASS_RANK = {MAPPING: 0, GENUINE_ERROR: 1, TIMING: 2}
 
 
 def break_id(check: str, key: str) -> str:
     """Stable across nights: the same leg and key is the same break while it stays open."""
     return "brk_" + hashlib.sha256(f"{check}\x1f{key}".encode()).hexdigest()[:16]
-
-
-def pick_breaks(facts: pd.DataFrame) -> pd.DataFrame:
-    """One row per (check, key): the most pressing open part."""
-    open_facts = facts[facts["class"].notna()].copy()
-    open_facts["_rank"] = open_facts["class"].map(CLASS_RANK)
-    open_facts = open_facts.sort_values(
-        ["check_name", "key", "_rank", "age_days", "part"],
-        ascending=[True, True, True, False, True],
-    )
-    return open_facts.drop_duplicates(["check_name", "key"]).drop(columns="_rank")
 
 
 def broken_parts(facts: pd.DataFrame) -> dict[tuple[str, str], list[dict[str, Any]]]:
@@ -107,38 +91,6 @@ def money_at_stake(fact: Mapping[str, Any]) -> int:
 def leg_money_at_stake(parts: list[dict[str, Any]], currency: str | None) -> int:
     """The money at stake over every broken part of a leg, in the break's currency."""
     return sum(money_at_stake(p) for p in parts if fact_currency(p) in (currency, None))
-
-
-def rule_selects(
-    rule: AcceptedRule, brk: Mapping[str, Any], records: list[dict[str, Any]], recon_date: date
-) -> bool:
-    """Every selector the rule gives, except its amount, holds; an expired rule selects
-    nothing."""
-    if rule.expires is not None and recon_date >= rule.expires:
-        return False
-    selectors = {
-        "break_id": rule.break_id,
-        "check_name": rule.check,
-        "key": rule.key,
-        "kind": rule.kind,
-        "currency": rule.currency,
-    }
-    if any(want is not None and brk.get(field) != want for field, want in selectors.items()):
-        return False
-    if rule.record:
-        wanted = {k: str(v) for k, v in rule.record.items()}
-        return any(all(str(r["fields"].get(k)) == v for k, v in wanted.items()) for r in records)
-    return True
-
-
-def rule_matches(
-    rule: AcceptedRule, brk: Mapping[str, Any], records: list[dict[str, Any]], recon_date: date
-) -> bool:
-    """The rule selects the break and its money at stake is within the rule's amount."""
-    amount = brk.get("amount_minor") or 0
-    return rule_selects(rule, brk, records, recon_date) and (
-        rule.amount_minor is None or rule.amount_minor.contains(amount)
-    )
 
 
 def accepting_rule(
@@ -200,12 +152,6 @@ def nearest_candidates(breaks: pd.DataFrame) -> dict[tuple[str, str], tuple[str,
             best = min(near, key=lambda c: (abs(c[0] - want), c[1]))
             out[(row.check_name, row.key)] = (best[1], best[0])
     return out
-
-
-def evidence_records(evidence: str) -> list[dict[str, Any]]:
-    """The source records of a break's evidence JSON, without the count of the records left
-    out past the cap (sql/reconciliation/evidence.sql)."""
-    return [entry for entry in json.loads(evidence) if "record_id" in entry]
 
 
 def unknown_codes(records: list[dict[str, Any]], rules: Rules) -> tuple[str, ...]:

@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from recon_assets.audit.store import AuditError, stored_warehouse
 from recon_assets.cli_options import DateOption, parse_date
 from recon_assets.failures import BadInput
 from recon_assets.legs import CAPTURE_VS_SETTLEMENT
@@ -23,6 +22,7 @@ from recon_assets.reconciliation.exceptions import (
 )
 from recon_assets.rules import load_rules
 from recon_assets.settings import Settings
+from recon_assets.stored import AuditError, stored_warehouse
 
 console = Console()
 

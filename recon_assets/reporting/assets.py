@@ -8,14 +8,14 @@ import dagster as dg
 from slack_sdk.errors import SlackClientError
 
 from recon_assets.audit.expiry import rules_expiring
+from recon_assets.checks import DELIVERED
 from recon_assets.history import NightCalendar
 from recon_assets.legs import GENUINE_ERROR
 from recon_assets.partitions import SINGLE_RUN, each_night
-from recon_assets.reconciliation.assets import RulesResource
 from recon_assets.redact import redact_error
 from recon_assets.reporting.facts import FailedCheck, NightFacts, gather_facts
 from recon_assets.reporting.narrative import RenderedReport, build_narrative, render
-from recon_assets.reporting.narrator import narrate, narrator_from_env
+from recon_assets.reporting.narrator import NarratorResource, narrate
 from recon_assets.reporting.slack import (
     PartlyPosted,
     SlackNotConfigured,
@@ -33,7 +33,7 @@ from recon_assets.reporting.store import (
     thread_incomplete,
 )
 from recon_assets.rules import Rules
-from recon_assets.sources.assets import DELIVERED
+from recon_assets.rules_resource import RulesResource
 from recon_assets.sql import statements
 from recon_assets.staging import for_run, publish_if_last
 from recon_assets.tags import BACKFILL_TAG, DAGSTER_BACKFILL_TAG, REPOST_TAG
@@ -140,6 +140,7 @@ def build_exception_report(
         report_files: dg.ResourceParam[ReportFiles],
         rules: RulesResource,
         calendar: dg.ResourceParam[NightCalendar],
+        narrator: NarratorResource,
     ):
         """The night in plain language: clean in one line, or the breaks that need a person."""
         staged = for_run(warehouse, context)
@@ -154,7 +155,7 @@ def build_exception_report(
         yield from each_night(
             context,
             lambda night: report_night(
-                context, staged, reports, rules, calendar, night, report_files
+                context, staged, reports, rules, calendar, narrator, night, report_files
             ),
             finish=publish,
         )
@@ -168,6 +169,7 @@ def report_night(
     reports: list[RenderedReport],
     rules: RulesResource,
     calendar: NightCalendar,
+    narrator_resource: NarratorResource,
     night: str,
     report_files: ReportFiles,
 ) -> dg.MaterializeResult:
@@ -184,7 +186,7 @@ def report_night(
         scope=loaded.scope,
     )
     facts = dataclasses.replace(facts, expiring_rules=expiring)
-    narrator, unavailable = narrator_from_env()
+    narrator, unavailable = narrator_resource.narrator()
     owners = owner_names(loaded) if narrator else frozenset()
     narrative, narration = narrate(build_narrative(facts), narrator, owners, unavailable)
     if narration.fallback:

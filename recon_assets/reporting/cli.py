@@ -6,12 +6,12 @@ from typing import Annotated
 
 import typer
 
-from recon_assets.audit.store import AuditError, stored_warehouse
 from recon_assets.cli_options import DateOption, parse_date
 from recon_assets.reporting.narrative import RenderedReport
 from recon_assets.reporting.slack_text import blocks_as_text
 from recon_assets.reporting.store import ReportFiles, stored_report
 from recon_assets.settings import Settings
+from recon_assets.stored import AuditError, stored_warehouse
 
 
 def load_report(settings: Settings, night: str) -> RenderedReport | None:

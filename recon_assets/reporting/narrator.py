@@ -1,23 +1,23 @@
 """An optional language-model narrator that may only rephrase the template's opening line.
 
 Off unless `RECON_NARRATOR=anthropic` and `ANTHROPIC_API_KEY` are set and the `narrator`
-extra is installed. Its text is kept only when every number, id, date and owner in it is
-already in the template text; otherwise the template line stays and the fallback is recorded.
+extra is installed; the exception report reads it as the `narrator` resource. Its text is
+kept only when every number, id, date and owner in it is already in the template text;
+otherwise the template line stays and the fallback is recorded.
 It never sees or changes the counts, classes or the list of breaks below the opening line.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from recon_assets.reporting.narrative import Narrative
+import dagster as dg
 
-NARRATOR_ENV = "RECON_NARRATOR"
-MODEL_ENV = "RECON_NARRATOR_MODEL"
-DEFAULT_MODEL = "claude-sonnet-4-5"
+from recon_assets.reporting.narrative import Narrative
+from recon_assets.settings import ANTHROPIC_KEY_ENV, DEFAULT_NARRATOR_MODEL, NARRATOR_ENV
+
 TEMPLATE = "template"
 
 SYSTEM_PROMPT = (
@@ -47,7 +47,7 @@ class Narrator(Protocol):
 class AnthropicNarrator:
     """Anthropic's Messages API; `client` is `anthropic.Anthropic()` or a test double."""
 
-    def __init__(self, client: Any, model: str = DEFAULT_MODEL):
+    def __init__(self, client: Any, model: str = DEFAULT_NARRATOR_MODEL):
         self.client = client
         self.model = model
         self.name = f"anthropic:{model}"
@@ -69,20 +69,32 @@ class Narration:
     fallback: str | None = None  # why the template line was kept, if a narrator was asked
 
 
-def narrator_from_env() -> tuple[Narrator | None, str | None]:
-    """The configured narrator, or None and why not (None, None when none was asked for)."""
-    choice = os.environ.get(NARRATOR_ENV, "").strip().lower()
-    if choice in ("", TEMPLATE):
-        return None, None
-    if choice != "anthropic":
-        return None, f"{NARRATOR_ENV}={choice!r} is not a known narrator"
-    if not os.environ.get("ANTHROPIC_API_KEY"):
-        return None, "ANTHROPIC_API_KEY is not set"
-    try:
-        import anthropic  # the `narrator` extra; most installs never need it
-    except ImportError:
-        return None, "the narrator extra is not installed (pip install 'recon_assets[narrator]')"
-    return AnthropicNarrator(anthropic.Anthropic(), os.environ.get(MODEL_ENV, DEFAULT_MODEL)), None
+class NarratorResource(dg.ConfigurableResource):
+    """Who may rephrase the report's opening line: the template alone (`RECON_NARRATOR` unset
+    or `template`) or Anthropic's model (`anthropic`)."""
+
+    choice: str = ""
+    model: str = DEFAULT_NARRATOR_MODEL
+    # dg.EnvVar("ANTHROPIC_API_KEY") when it is set (resources.py); None: it is not.
+    api_key: str | None = None
+
+    def narrator(self) -> tuple[Narrator | None, str | None]:
+        """The configured narrator, or None and why not (None, None when none was asked for)."""
+        choice = self.choice.strip().lower()
+        if choice in ("", TEMPLATE):
+            return None, None
+        if choice != "anthropic":
+            return None, f"{NARRATOR_ENV}={choice!r} is not a known narrator"
+        if not self.api_key:
+            return None, f"{ANTHROPIC_KEY_ENV} is not set"
+        try:
+            import anthropic  # the `narrator` extra, optional: most installs never need it
+        except ImportError:
+            return (
+                None,
+                "the narrator extra is not installed (pip install 'recon_assets[narrator]')",
+            )
+        return AnthropicNarrator(anthropic.Anthropic(api_key=self.api_key), self.model), None
 
 
 def claims(text: str, owners: frozenset[str] = frozenset()) -> set[str]:

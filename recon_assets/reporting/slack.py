@@ -1,12 +1,12 @@
 """Posting to Slack with slack-sdk: escaping, retries, threads and file uploads.
 
-The bot token is read from the environment when a client is made and never kept in config,
-logs or metadata. `RECON_SLACK_BASE_URL` points the client elsewhere (GovSlack, a test server).
+The bot token comes from `SLACK_BOT_TOKEN` through `dg.EnvVar` when a run starts (resources.py)
+and is never kept in config, logs or metadata. `RECON_SLACK_BASE_URL` points the client
+elsewhere (GovSlack, a test server).
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import dagster as dg
@@ -24,14 +24,12 @@ from slack_sdk.http_retry.state import RetryState
 
 from recon_assets.redact import redact
 from recon_assets.reporting.slack_text import Posted
-from recon_assets.settings import SettingsError
-
-TOKEN_ENV = "SLACK_BOT_TOKEN"
-BASE_URL_ENV = "RECON_SLACK_BASE_URL"
-WEBSERVER_URL_ENV = "DAGSTER_WEBSERVER_URL"
-DEFAULT_WEBSERVER_URL = "http://localhost:3000"
-MAX_RETRY_AFTER_ENV = "RECON_SLACK_MAX_RETRY_AFTER"
-DEFAULT_MAX_RETRY_AFTER = 60.0
+from recon_assets.settings import (
+    DEFAULT_MAX_RETRY_AFTER,
+    DEFAULT_WEBSERVER_URL,
+    MAX_RETRY_AFTER_ENV,
+    SLACK_TOKEN_ENV,
+)
 
 
 def retry_after(response: HttpResponse | None) -> float | None:
@@ -92,9 +90,10 @@ class SlackResource(dg.ConfigurableResource):
     """Slack for the nightly report and alerts; off unless `SLACK_BOT_TOKEN` is set."""
 
     channel: str | None = None
+    # dg.EnvVar("SLACK_BOT_TOKEN") when it is set (resources.py); None: Slack is off.
+    token: str | None = None
     base_url: str | None = None
     webserver_url: str = DEFAULT_WEBSERVER_URL
-    token_env: str = TOKEN_ENV
     max_retries: int = 3
     backoff_factor: float = 0.5
     timeout_seconds: int = 30
@@ -103,14 +102,14 @@ class SlackResource(dg.ConfigurableResource):
 
     @property
     def enabled(self) -> bool:
-        return bool(os.environ.get(self.token_env))
+        return bool(self.token)
 
     def client(self) -> WebClient:
-        token = os.environ.get(self.token_env)
+        token = self.token
         if not token:
-            raise SlackNotConfigured(f"{self.token_env} is not set: Slack is off")
+            raise SlackNotConfigured(f"{SLACK_TOKEN_ENV} is not set: Slack is off")
         if not self.channel:
-            raise SlackNotConfigured(f"{self.token_env} is set but RECON_SLACK_CHANNEL is not")
+            raise SlackNotConfigured(f"{SLACK_TOKEN_ENV} is set but RECON_SLACK_CHANNEL is not")
         backoff = BackoffRetryIntervalCalculator(backoff_factor=self.backoff_factor)
         base_url = self.base_url or WebClient.BASE_URL
         return WebClient(
@@ -187,28 +186,3 @@ class SlackResource(dg.ConfigurableResource):
             # The caller must still record what went out: the next run completes the thread.
             raise PartlyPosted(Posted(posted.channel, posted.ts, done, file_id)) from err
         return Posted(posted.channel, posted.ts, done, file_id)
-
-
-def max_retry_after_from_env() -> float:
-    text = os.environ.get(MAX_RETRY_AFTER_ENV) or str(DEFAULT_MAX_RETRY_AFTER)
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds < float("inf"):
-        raise SettingsError(
-            f"{MAX_RETRY_AFTER_ENV}={text!r} is not a number of seconds: set it to one such as "
-            f"{DEFAULT_MAX_RETRY_AFTER:g}"
-        )
-    return seconds
-
-
-def slack_resource_from_env(channel: str | None) -> SlackResource:
-    """The one place Slack's endpoint, the run-link base URL and the longest Retry-After to
-    wait for are read from the environment."""
-    return SlackResource(
-        channel=channel,
-        base_url=os.environ.get(BASE_URL_ENV) or None,
-        webserver_url=os.environ.get(WEBSERVER_URL_ENV) or DEFAULT_WEBSERVER_URL,
-        max_retry_after_seconds=max_retry_after_from_env(),
-    )

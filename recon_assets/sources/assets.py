@@ -8,11 +8,12 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from recon_assets.checks import DELIVERED
 from recon_assets.history import Fingerprint
 from recon_assets.metadata import money_metadata
 from recon_assets.partitions import SINGLE_RUN, each_night
-from recon_assets.reconciliation.assets import RulesResource
 from recon_assets.rules import Scope, load_scope
+from recon_assets.rules_resource import RulesResource
 from recon_assets.sources.catalog import SOURCES, SourceSpec
 from recon_assets.sources.landing import (
     ALLOW_EMPTY_HINT,
@@ -27,7 +28,6 @@ from recon_assets.warehouse import Warehouse
 
 # Check names.
 MATCHES_CANONICAL_SCHEMA = "matches_canonical_schema"
-DELIVERED = "delivered"
 
 SOURCES_GROUP = "sources"
 

@@ -10,9 +10,10 @@ import pytest
 
 from recon_assets.audit.accept import accept_break, author
 from recon_assets.audit.history import night_as_reported, night_runs
-from recon_assets.audit.store import AuditError, read_only_session
-from recon_assets.reconciliation.classify import break_id, rule_matches
+from recon_assets.breaks import rule_matches
+from recon_assets.reconciliation.classify import break_id
 from recon_assets.rules import load_rules
+from recon_assets.stored import AuditError, read_only_session
 from recon_assets_tests.audit.conftest import LAST_NIGHT, Accepted, Stored
 from recon_assets_tests.reporting.conftest import metadata_of
 

@@ -14,10 +14,10 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from recon_assets.audit.expiry import rules_expiring
-from recon_assets.audit.store import read_only_session
+from recon_assets.breaks import rule_matches
 from recon_assets.cli import app
-from recon_assets.reconciliation.classify import rule_matches
 from recon_assets.rules import AcceptedRule
+from recon_assets.stored import read_only_session
 from recon_assets_tests.audit.conftest import LAST_NIGHT, NIGHTS, Accepted, Stored
 
 OPEN_POLICY = "max_genuine_share: 1\n"

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from recon_assets.audit.store import AuditError, read_only_session
 from recon_assets.audit.trace import Trace, trace_key
+from recon_assets.stored import AuditError, read_only_session
 from recon_assets_tests.audit.conftest import LAST_NIGHT, Accepted, Stored
 
 

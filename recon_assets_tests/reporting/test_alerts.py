@@ -27,8 +27,8 @@ from recon_assets.reporting.sensors import (
     night_due,
     reconciliation_failure_alert,
 )
-from recon_assets.reporting.slack import SlackResource, slack_resource_from_env
-from recon_assets.resources import build_resources
+from recon_assets.reporting.slack import SlackResource
+from recon_assets.resources import build_resources, slack_resource
 from recon_assets.settings import Settings
 from recon_assets.sources.resource import LandingSource
 from recon_assets_tests.conftest import write_landing
@@ -78,7 +78,7 @@ def _evaluate(result, instance, slack_resource: SlackResource) -> None:
 
 def test_a_failed_run_posts_which_night_which_step_and_a_link(settings, instance, slack):
     result = _failed_run(settings, instance)
-    _evaluate(result, instance, slack_resource_from_env("#finance-recon"))
+    _evaluate(result, instance, slack_resource(Settings.from_env()))
     [post] = slack.posts
     assert post.authorization == f"Bearer {TOKEN}"
     text = post.body["text"]
@@ -117,7 +117,7 @@ def test_a_failed_extract_says_which_vendor_did_not_deliver_not_a_failed_reconci
         raise_on_error=False,
     )
     assert not result.success
-    _evaluate(result, instance, slack_resource_from_env("#finance-recon"))
+    _evaluate(result, instance, slack_resource(Settings.from_env()))
     [post] = slack.posts
     text = post.body["text"]
     assert text.startswith(
@@ -146,7 +146,7 @@ def test_without_slack_the_failure_alert_only_logs(settings, instance, slack, mo
     # Everything but the token is configured and pointed at the stand-in: still no post.
     monkeypatch.delenv("SLACK_BOT_TOKEN")
     result = _failed_run(settings, instance)
-    _evaluate(result, instance, slack_resource_from_env("#finance-recon"))
+    _evaluate(result, instance, slack_resource(Settings.from_env()))
     assert slack.posts == []
     logged = capfd.readouterr().err
     assert "Slack is off (SLACK_BOT_TOKEN is not set); not posted: The reconciliation for" in logged
@@ -172,7 +172,7 @@ def _deadline_tick(instance: dg.DagsterInstance, now: str, cursor: str | None):
     context = dg.build_sensor_context(
         instance=instance,
         cursor=cursor,
-        resources={"slack": slack_resource_from_env("#finance-recon")},
+        resources={"slack": slack_resource(Settings.from_env())},
     )
     with freeze_time(datetime.fromisoformat(now).replace(tzinfo=LONDON)):
         return sensor(context)
@@ -231,7 +231,7 @@ def test_a_night_without_its_history_alerts_with_the_missing_night(settings, ins
         raise_on_error=False,
     )
     assert not result.success
-    _evaluate(result, instance, slack_resource_from_env("#finance-recon"))
+    _evaluate(result, instance, slack_resource(Settings.from_env()))
     [post] = slack.posts
     assert post.body["text"].startswith(
         f"The reconciliation for {night} failed at matched_ledger.history_is_complete: "

@@ -5,15 +5,13 @@ from __future__ import annotations
 import sys
 from types import SimpleNamespace
 
+import dagster as dg
 import pytest
 
 from recon_assets.reporting.narrative import build_narrative, render_markdown
-from recon_assets.reporting.narrator import (
-    TEMPLATE,
-    AnthropicNarrator,
-    narrate,
-    narrator_from_env,
-)
+from recon_assets.reporting.narrator import TEMPLATE, AnthropicNarrator, narrate
+from recon_assets.resources import narrator_resource
+from recon_assets.settings import Settings
 from recon_assets_tests.reporting.test_narrative import brk, night
 
 FACTS = night(brk(1, amount=51_107), brk(2, amount=3_995, owner="payments-ops"))
@@ -30,6 +28,14 @@ class FakeMessages:
         if isinstance(self.reply, Exception):
             raise self.reply
         return SimpleNamespace(content=[SimpleNamespace(type="text", text=self.reply)])
+
+
+class FakeAnthropic:
+    """Stands in for `anthropic.Anthropic`: keeps the key it was given."""
+
+    def __init__(self, api_key: str):
+        self.api_key = api_key
+        self.messages = FakeMessages("")
 
 
 def fake_narrator(reply: str | Exception) -> AnthropicNarrator:
@@ -87,13 +93,36 @@ def test_clean_night_stays_one_line_when_narrated():
     assert render_markdown(narrated) == "All tied on 2026-04-02.\n"
 
 
+def _configured_narrator():
+    """The narrator as a run gets it: the resource built from the settings, then initialised
+    by Dagster (which reads ANTHROPIC_API_KEY through dg.EnvVar)."""
+    resource = narrator_resource(Settings.from_env())
+    with dg.build_resources({"narrator": resource}) as resources:
+        return resources.narrator.narrator()
+
+
 def test_the_narrator_is_off_unless_asked_and_available(monkeypatch):
-    assert narrator_from_env() == (None, None)
+    assert _configured_narrator() == (None, None)
     monkeypatch.setenv("RECON_NARRATOR", "anthropic")
-    assert narrator_from_env() == (None, "ANTHROPIC_API_KEY is not set")
+    assert _configured_narrator() == (None, "ANTHROPIC_API_KEY is not set")
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
     monkeypatch.setitem(sys.modules, "anthropic", None)  # the extra is not installed
-    narrator, why = narrator_from_env()
+    narrator, why = _configured_narrator()
     assert narrator is None and "recon_assets[narrator]" in why
     monkeypatch.setenv("RECON_NARRATOR", "oracle")
-    assert narrator_from_env()[1] == "RECON_NARRATOR='oracle' is not a known narrator"
+    assert _configured_narrator()[1] == "RECON_NARRATOR='oracle' is not a known narrator"
+
+
+def test_the_narrator_gets_the_key_from_the_environment_when_a_run_starts(monkeypatch):
+    monkeypatch.setenv("RECON_NARRATOR", "anthropic")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-at-build")
+    resource = narrator_resource(Settings.from_env())
+    # The key itself is never in the resource's config, only where to read it.
+    assert "sk-at-build" not in repr(resource)
+    assert isinstance(resource.api_key, dg.EnvVar)
+    assert resource.api_key.env_var_name == "ANTHROPIC_API_KEY"
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-at-run")
+    monkeypatch.setitem(sys.modules, "anthropic", SimpleNamespace(Anthropic=FakeAnthropic))
+    with dg.build_resources({"narrator": resource}) as resources:
+        narrator, why = resources.narrator.narrator()
+    assert why is None and narrator.client.api_key == "sk-at-run"

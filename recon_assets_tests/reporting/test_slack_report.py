@@ -145,7 +145,11 @@ def test_slack_down_fails_the_run_and_keeps_the_report(
     use_db(clean_then_missing_db)
     slack.fail_every_post = Response("upstream connect error", status=500)
     patient = SlackResource(
-        channel="#finance-recon", base_url=slack.base_url, max_retries=2, backoff_factor=0.01
+        channel="#finance-recon",
+        token=dg.EnvVar("SLACK_BOT_TOKEN"),
+        base_url=slack.base_url,
+        max_retries=2,
+        backoff_factor=0.01,
     )
     result = materialize_reports(instance, FIRST_NIGHT, resources={"slack": patient})
     assert not result.success

@@ -1,4 +1,5 @@
-"""Read-only access to the stored nights: auditing never changes what was reported."""
+"""Read-only access to the stored nights, for the commands that only read (exceptions, report,
+trace, accept, rules): auditing never changes what was reported."""
 
 from __future__ import annotations
 
@@ -55,9 +56,11 @@ def stored_warehouse(settings: Settings) -> Warehouse | ReadOnlyWarehouse:
     """The stored nights of `settings`' warehouse, read-only where the engine allows it."""
     if settings.warehouse == "duckdb":
         return ReadOnlyWarehouse(settings.duckdb_path)
-    from recon_assets.resources import build_warehouse  # only when not on DuckDB
+    # Google's client libraries load only for a BigQuery store, so the commands that read a
+    # DuckDB file answer at once; the warehouse module imports nothing of this one.
+    from recon_assets.warehouse_bigquery import BigQueryWarehouse
 
-    return build_warehouse(settings)
+    return BigQueryWarehouse.from_settings(settings)
 
 
 @contextmanager
