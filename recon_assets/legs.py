@@ -173,6 +173,52 @@ PART_SOURCES: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
     (PAYOUT_VS_BANK, "fees"): (("processor_settlements",), ("ledger_entries",)),
 }
 
+# What a break's reason calls each leg part's two sides: the expectation (with article, bare)
+# and the counterpart (one, several).
+PART_NOUNS: dict[tuple[str, str], tuple[str, str, str, str]] = {
+    (SALE_VS_OMS, "total"): ("the sale", "sale", "order-management record", "order management"),
+    (SALE_VS_CAPTURE, "total"): ("the card/PayPal sale", "sale", "capture", "captures"),
+    (CAPTURE_VS_SETTLEMENT, "gross"): (
+        "the processor transaction",
+        "processor transaction",
+        "settlement line",
+        "the settlement line",
+    ),
+    (SALE_VS_SHIPMENT, "units"): ("the sale", "sale", "shipment", "shipments"),
+    (WEB_SALE_VS_LEDGER, "revenue"): (
+        "the web sale",
+        "web sale",
+        "sales posting",
+        "the sales posting",
+    ),
+    (POS_TAKINGS_VS_LEDGER, "sales"): (
+        "till sales",
+        "till sale",
+        "sales posting",
+        "the sales posting",
+    ),
+    (POS_TAKINGS_VS_LEDGER, "refunds"): (
+        "till refunds",
+        "till refund",
+        "refunds posting",
+        "the refunds posting",
+    ),
+    (REFUND_VS_PROCESSOR_VS_LEDGER, "processor"): (
+        "the refunds",
+        "refund",
+        "processor refund",
+        "processor refunds",
+    ),
+    (REFUND_VS_PROCESSOR_VS_LEDGER, "ledger"): (
+        "the refunds",
+        "refund",
+        "refunds posting",
+        "the refunds posting",
+    ),
+    (PAYOUT_VS_BANK, "bank"): ("the payout's net", "payout", "bank posting", "the bank posting"),
+    (PAYOUT_VS_BANK, "fees"): ("the payout's fees", "payout", "fees posting", "the fees posting"),
+}
+
 # What a leg's SLA may be overridden by (rules/timing.yaml `overrides`): the processor or the
 # store named by the record that starts a break. A carrier is named only once a parcel has
 # shipped, so it cannot say how long to wait for a parcel that has not.

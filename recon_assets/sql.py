@@ -14,6 +14,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from recon_assets.settings import PACKAGE_ROOT
+from recon_assets.sql_unions import expand_unions
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -24,8 +25,9 @@ SOURCE_DIALECT = "duckdb"
 
 @cache
 def load_sql(name: str) -> str:
-    """`name` is a path under sql/ without the suffix, e.g. `ddl/sources`."""
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    """`name` is a path under sql/ without the suffix, e.g. `ddl/sources`; its per-source
+    and per-leg unions are built from the catalogues (`sql_unions.py`), once per process."""
+    return expand_unions((SQL_DIR / f"{name}.sql").read_text(encoding="utf-8"), SQL_DIR)
 
 
 def sql_files() -> list[str]:

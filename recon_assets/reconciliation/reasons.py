@@ -7,56 +7,13 @@ from typing import Any
 
 from recon_assets.legs import (
     CAPTURE_VS_SETTLEMENT,
+    PART_NOUNS,
     PAYOUT_VS_BANK,
     POS_TAKINGS_VS_LEDGER,
     SALE_VS_SHIPMENT,
 )
 from recon_assets.money import format_money
 
-# (check, part) -> the expectation (with article, bare) and the counterpart (one, several).
-NOUNS: dict[tuple[str, str], tuple[str, str, str, str]] = {
-    ("sale_vs_oms", "total"): ("the sale", "sale", "order-management record", "order management"),
-    ("sale_vs_capture", "total"): ("the card/PayPal sale", "sale", "capture", "captures"),
-    ("capture_vs_settlement", "gross"): (
-        "the processor transaction",
-        "processor transaction",
-        "settlement line",
-        "the settlement line",
-    ),
-    ("sale_vs_shipment", "units"): ("the sale", "sale", "shipment", "shipments"),
-    ("web_sale_vs_ledger", "revenue"): (
-        "the web sale",
-        "web sale",
-        "sales posting",
-        "the sales posting",
-    ),
-    ("pos_takings_vs_ledger", "sales"): (
-        "till sales",
-        "till sale",
-        "sales posting",
-        "the sales posting",
-    ),
-    ("pos_takings_vs_ledger", "refunds"): (
-        "till refunds",
-        "till refund",
-        "refunds posting",
-        "the refunds posting",
-    ),
-    ("refund_vs_processor_vs_ledger", "processor"): (
-        "the refunds",
-        "refund",
-        "processor refund",
-        "processor refunds",
-    ),
-    ("refund_vs_processor_vs_ledger", "ledger"): (
-        "the refunds",
-        "refund",
-        "refunds posting",
-        "the refunds posting",
-    ),
-    ("payout_vs_bank", "bank"): ("the payout's net", "payout", "bank posting", "the bank posting"),
-    ("payout_vs_bank", "fees"): ("the payout's fees", "payout", "fees posting", "the fees posting"),
-}
 KEY_FIELDS = {
     "oms": "order_id",
     "ledger": "reference",
@@ -116,7 +73,7 @@ def reason(
     sentence = _sentence(fact, unknown_codes)
     if nearest is None:
         return sentence
-    _, a_bare, b_one, _ = NOUNS[(fact["check_name"], fact["part"])]
+    _, a_bare, b_one, _ = PART_NOUNS[(fact["check_name"], fact["part"])]
     currency = fact.get("a_currency") or fact.get("b_currency")
     noun = a_bare if not _int(fact.get("a_records")) else b_one
     amount = quantity_text(fact["check_name"], nearest[1], currency)
@@ -125,7 +82,7 @@ def reason(
 
 def _sentence(fact: Mapping[str, Any], unknown_codes: tuple[str, ...]) -> str:
     check, part, key, kind = fact["check_name"], fact["part"], fact["key"], fact["kind"]
-    a_noun, a_bare, b_one, b_many = NOUNS[(check, part)]
+    a_noun, a_bare, b_one, b_many = PART_NOUNS[(check, part)]
     label = f"{key_label(check)} {key}"
     currency = fact.get("a_currency") or fact.get("b_currency")
     a, b = _int(fact.get("a_quantity")), _int(fact.get("b_quantity"))

@@ -20,17 +20,9 @@ from recon_assets.reconciliation.exceptions import chargeback_sentence, spreadsh
 from recon_assets.reporting.facts import Break, Chargeback, NightFacts
 from recon_assets.reporting.slack_text import MAX_BLOCKS, MAX_SECTION_CHARS, escape_mrkdwn
 from recon_assets.rules import ScopeGap
+from recon_assets.sources.systems import SYSTEMS
 
-# The systems behind the seven sources, as a finance reader names them.
-SYSTEM_LABELS = {
-    "storefront_orders": "storefront",
-    "pos_transactions": "showroom POS",
-    "oms_orders": "order management",
-    "processor_transactions": "payment processors",
-    "processor_settlements": "processor settlements",
-    "shipments": "3PL",
-    "ledger_entries": "ledger",
-}
+SYSTEM_LABELS = {system.name: system.noun for system in SYSTEMS}
 CLASS_LABELS = {
     GENUINE_ERROR: ("genuine error", "genuine errors"),
     MAPPING: ("mapping break", "mapping breaks"),

@@ -1,4 +1,5 @@
-"""The seven canonical sources: their schema, key, column types and money columns."""
+"""The seven canonical sources: each system (`systems.py`) with its pandera model, which
+declares its columns, types, nullability and key (the first column)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,25 @@ from functools import cached_property
 import pandera.pandas as pa
 
 from recon_assets.sources import schemas
+from recon_assets.sources.systems import SYSTEMS, SourceSystem
 
 
 @dataclass(frozen=True)
 class SourceSpec:
-    name: str
-    description: str
+    system: SourceSystem
     model: type[pa.DataFrameModel]
-    money_columns: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return self.system.name
+
+    @property
+    def description(self) -> str:
+        return self.system.description
+
+    @property
+    def money_columns(self) -> tuple[str, ...]:
+        return self.system.money_columns
 
     @cached_property
     def schema(self) -> pa.DataFrameSchema:
@@ -38,49 +50,13 @@ class SourceSpec:
         return tuple(n for n, c in self.schema.columns.items() if c.nullable)
 
 
-SOURCES: tuple[SourceSpec, ...] = (
-    SourceSpec(
-        "storefront_orders",
-        "Web storefront orders, refunds and cancels delivered for the business date.",
-        schemas.StorefrontOrders,
-        ("amount_minor",),
-    ),
-    SourceSpec(
-        "pos_transactions",
-        "Showroom till sales and refunds, per store, delivered for the business date.",
-        schemas.PosTransactions,
-        ("amount_minor",),
-    ),
-    SourceSpec(
-        "oms_orders",
-        "Order-management records of every web and showroom sale for the business date.",
-        schemas.OmsOrders,
-        ("amount_minor",),
-    ),
-    SourceSpec(
-        "processor_transactions",
-        "Card and PayPal captures, refunds and chargebacks reported by the payment processors.",
-        schemas.ProcessorTransactions,
-        ("amount_minor", "fee_minor"),
-    ),
-    SourceSpec(
-        "processor_settlements",
-        "Processor settlement lines, grouped into payouts, settled on the business date.",
-        schemas.ProcessorSettlements,
-        ("gross_minor", "fee_minor", "net_minor"),
-    ),
-    SourceSpec(
-        "shipments",
-        "Parcels the 3PL shipped on the business date.",
-        schemas.Shipments,
-        (),
-    ),
-    SourceSpec(
-        "ledger_entries",
-        "Accounting ledger postings dated on the business date.",
-        schemas.LedgerEntries,
-        ("debit_minor", "credit_minor"),
-    ),
+def model_name(source: str) -> str:
+    """The pandera model of a source is its name in CamelCase (`oms_orders` -> `OmsOrders`)."""
+    return "".join(word.title() for word in source.split("_"))
+
+
+SOURCES: tuple[SourceSpec, ...] = tuple(
+    SourceSpec(system, getattr(schemas, model_name(system.name))) for system in SYSTEMS
 )
 
 SOURCES_BY_NAME: dict[str, SourceSpec] = {s.name: s for s in SOURCES}

@@ -1,28 +1,10 @@
 -- Nothing is lost: every record delivered for the night sits in exactly one row of the
 -- night's matched_ledger, and counts and money per source and currency add up.
 -- What each source delivered is stated here again, from the source tables, on purpose: a
--- check that reused records.sql would share any mistake it is there to catch.
+-- check that reused records.sql would share any mistake it is there to catch. One piece per
+-- source, in checks/conservation/.
 WITH delivered AS (
-  SELECT 'storefront_orders' AS source, event_id AS record_id, currency, amount_minor AS money
-  FROM storefront_orders WHERE business_date = $recon_date
-  UNION ALL
-  SELECT 'pos_transactions', txn_id, currency, amount_minor
-  FROM pos_transactions WHERE business_date = $recon_date
-  UNION ALL
-  SELECT 'oms_orders', order_id, currency, amount_minor
-  FROM oms_orders WHERE business_date = $recon_date
-  UNION ALL
-  SELECT 'processor_transactions', psp_reference, currency, amount_minor
-  FROM processor_transactions WHERE business_date = $recon_date
-  UNION ALL
-  SELECT 'processor_settlements', settlement_line_id, currency, gross_minor
-  FROM processor_settlements WHERE business_date = $recon_date
-  UNION ALL
-  SELECT 'shipments', shipment_id, CAST(NULL AS VARCHAR), 0
-  FROM shipments WHERE business_date = $recon_date
-  UNION ALL
-  SELECT 'ledger_entries', entry_id, currency, debit_minor + credit_minor
-  FROM ledger_entries WHERE business_date = $recon_date
+  {{ union_per_source('checks/conservation') }}
 ), placed AS (
   SELECT r.source, r.record_id, r.currency, r.money_minor AS money,
          COUNT(*) OVER (PARTITION BY r.source, r.record_id) AS placements

@@ -5,6 +5,7 @@
 -- thousands of parcels cannot make a break megabytes long. Object keys are written in sorted
 -- order and to_json is compact, so the text is the same night after night. The order columns
 -- are never NULL: NULLS FIRST only spells out the order BigQuery's ARRAY_AGG can be given.
+-- One piece per source, in reconciliation/evidence/.
 WITH open_legs AS (
   SELECT DISTINCT check_name, key
   FROM leg_facts
@@ -36,72 +37,7 @@ WITH open_legs AS (
   WHERE fr.recon_date = $recon_date AND f.recon_date = $recon_date AND f.class IS NOT NULL
 ), source_rows AS (
   -- the oldest record behind tonight's breaks ($earliest) bounds the partitions read
-  SELECT 'storefront_orders' AS source, s.event_id AS record_id, s.business_date,
-         json_object('amount_minor', s.amount_minor, 'currency', s.currency,
-                     'event_id', s.event_id, 'event_ts', s.event_ts,
-                     'event_type', s.event_type, 'order_id', s.order_id,
-                     'payment_method', s.payment_method, 'units', s.units) AS fields
-  FROM storefront_orders AS s
-  WHERE s.business_date BETWEEN $earliest AND $recon_date
-    AND s.event_id IN (SELECT record_id FROM open_part_records WHERE source = 'storefront_orders')
-  UNION ALL
-  SELECT 'pos_transactions', s.txn_id, s.business_date,
-         json_object('amount_minor', s.amount_minor, 'currency', s.currency,
-                     'event_ts', s.event_ts, 'fulfilment', s.fulfilment,
-                     'order_id', s.order_id, 'psp_reference', s.psp_reference,
-                     'store_id', s.store_id, 'tender', s.tender, 'txn_id', s.txn_id,
-                     'txn_type', s.txn_type, 'units', s.units)
-  FROM pos_transactions AS s
-  WHERE s.business_date BETWEEN $earliest AND $recon_date
-    AND s.txn_id IN (SELECT record_id FROM open_part_records WHERE source = 'pos_transactions')
-  UNION ALL
-  SELECT 'oms_orders', s.order_id, s.business_date,
-         json_object('amount_minor', s.amount_minor, 'channel', s.channel,
-                     'created_ts', s.created_ts, 'currency', s.currency,
-                     'order_id', s.order_id, 'units', s.units)
-  FROM oms_orders AS s
-  WHERE s.business_date BETWEEN $earliest AND $recon_date
-    AND s.order_id IN (SELECT record_id FROM open_part_records WHERE source = 'oms_orders')
-  UNION ALL
-  SELECT 'processor_transactions', s.psp_reference, s.business_date,
-         json_object('amount_minor', s.amount_minor, 'currency', s.currency,
-                     'event_ts', s.event_ts, 'fee_minor', s.fee_minor,
-                     'order_ref', s.order_ref, 'processor', s.processor,
-                     'psp_reference', s.psp_reference, 'txn_type', s.txn_type)
-  FROM processor_transactions AS s
-  WHERE s.business_date BETWEEN $earliest AND $recon_date
-    AND s.psp_reference IN (
-      SELECT record_id FROM open_part_records WHERE source = 'processor_transactions'
-    )
-  UNION ALL
-  SELECT 'processor_settlements', s.settlement_line_id, s.business_date,
-         json_object('currency', s.currency, 'fee_minor', s.fee_minor,
-                     'gross_minor', s.gross_minor, 'net_minor', s.net_minor,
-                     'payout_id', s.payout_id, 'psp_reference', s.psp_reference,
-                     'settled_date', s.settled_date,
-                     'settlement_line_id', s.settlement_line_id)
-  FROM processor_settlements AS s
-  WHERE s.business_date BETWEEN $earliest AND $recon_date
-    AND s.settlement_line_id IN (
-      SELECT record_id FROM open_part_records WHERE source = 'processor_settlements'
-    )
-  UNION ALL
-  SELECT 'shipments', s.shipment_id, s.business_date,
-         json_object('carrier', s.carrier, 'order_ref', s.order_ref,
-                     'shipment_id', s.shipment_id, 'shipped_ts', s.shipped_ts,
-                     'tracking', s.tracking, 'units', s.units)
-  FROM shipments AS s
-  WHERE s.business_date BETWEEN $earliest AND $recon_date
-    AND s.shipment_id IN (SELECT record_id FROM open_part_records WHERE source = 'shipments')
-  UNION ALL
-  SELECT 'ledger_entries', s.entry_id, s.business_date,
-         json_object('account', s.account, 'credit_minor', s.credit_minor,
-                     'currency', s.currency, 'debit_minor', s.debit_minor,
-                     'entry_id', s.entry_id, 'memo', s.memo, 'posting_date', s.posting_date,
-                     'reference', s.reference)
-  FROM ledger_entries AS s
-  WHERE s.business_date BETWEEN $earliest AND $recon_date
-    AND s.entry_id IN (SELECT record_id FROM open_part_records WHERE source = 'ledger_entries')
+  {{ union_per_source('reconciliation/evidence') }}
 )
 SELECT r.check_name, r.key,
        to_json(list_concat(

@@ -4,7 +4,8 @@
 -- leg_facts.sql keeps (lower-cased, without '#', its last run of letters and digits, no
 -- leading zeros), so no spelling of a key is left out; `raw_key` is the key as delivered.
 -- Records from $read_from (the lookback window, or an older carried record's day) up to
--- tonight; none on a first night, when there is nothing before tonight to link.
+-- tonight; none on a first night, when there is nothing before tonight to link. One piece
+-- per source, in reconciliation/window_keys/.
 CREATE OR REPLACE TEMPORARY TABLE window_keys AS
 SELECT source, record_id, business_date, key AS raw_key,
        CASE
@@ -13,46 +14,7 @@ SELECT source, record_id, business_date, key AS raw_key,
          ELSE key
        END AS key
 FROM (
-  SELECT 'storefront_orders' AS source, event_id AS record_id, business_date, order_id AS key
-  FROM storefront_orders
-  WHERE $has_history AND business_date BETWEEN $read_from AND $recon_date
-  UNION ALL
-  SELECT 'pos_transactions', txn_id, business_date, order_id
-  FROM pos_transactions
-  WHERE $has_history AND business_date BETWEEN $read_from AND $recon_date
-  UNION ALL
-  SELECT 'pos_transactions', txn_id, business_date,
-         'POS:' || store_id || ':' || CAST(business_date AS VARCHAR)
-  FROM pos_transactions
-  WHERE $has_history AND business_date BETWEEN $read_from AND $recon_date
-  UNION ALL
-  SELECT 'oms_orders', order_id, business_date, order_id
-  FROM oms_orders
-  WHERE $has_history AND business_date BETWEEN $read_from AND $recon_date
-  UNION ALL
-  SELECT 'processor_transactions', psp_reference, business_date, psp_reference
-  FROM processor_transactions
-  WHERE $has_history AND business_date BETWEEN $read_from AND $recon_date
-  UNION ALL
-  SELECT 'processor_transactions', psp_reference, business_date, order_ref
-  FROM processor_transactions
-  WHERE $has_history AND business_date BETWEEN $read_from AND $recon_date
-  UNION ALL
-  SELECT 'processor_settlements', settlement_line_id, business_date, psp_reference
-  FROM processor_settlements
-  WHERE $has_history AND business_date BETWEEN $read_from AND $recon_date
-  UNION ALL
-  SELECT 'processor_settlements', settlement_line_id, business_date, payout_id
-  FROM processor_settlements
-  WHERE $has_history AND business_date BETWEEN $read_from AND $recon_date
-  UNION ALL
-  SELECT 'shipments', shipment_id, business_date, order_ref
-  FROM shipments
-  WHERE $has_history AND business_date BETWEEN $read_from AND $recon_date
-  UNION ALL
-  SELECT 'ledger_entries', entry_id, business_date, reference
-  FROM ledger_entries
-  WHERE $has_history AND business_date BETWEEN $read_from AND $recon_date
+  {{ union_per_source('reconciliation/window_keys') }}
   UNION ALL
   -- last night's open legs start the search as tonight's records do
   SELECT 'open_legs', check_name, $recon_date, key FROM prev_open WHERE $has_history

@@ -1,0 +1,3 @@
+SELECT 'pos_transactions' AS source, txn_id AS record_id, business_date,
+       'order' AS entity_type, order_id AS entity_key, currency, amount_minor AS money_minor
+FROM u_pos_transactions
