@@ -1,13 +1,14 @@
-"""The per-source and per-leg unions, built from the catalogues.
+"""The per-source and per-leg unions, built from their folders of pieces.
 
 A query names a folder of pieces, `{{ union_per_source('reconciliation/records') }}` or
-`{{ union_per_leg('reconciliation/leg_inputs') }}`, and the `UNION ALL` of the folder's
-`<source>.sql` (`<check>.sql`) files is put in its place, in the catalogue's order. So a new
-source or leg is one file in each folder, never an edit of a union, and a file that is
-missing stops every query that needs it.
+`{{ union_per_leg('reconciliation/leg_inputs') }}`, and the `UNION ALL` of the folder's `.sql`
+files (one per source, or per leg, named after it) is put in its place, in name order. So a
+new source or leg is one file in each folder, never an edit of a union. That each folder holds
+exactly one piece per entry of the catalogue (sources/systems.py, legs.py) is checked by
+recon_assets_tests/test_catalogue.py; the loader itself reads no catalogue, so the warehouse
+modules that load SQL import no domain code.
 
-Plain text and the light halves of the catalogues only: the trace loads this too, and must
-stay free of pandas, pandera and sqlglot.
+Plain text only: the trace loads this too, and must stay free of pandas and sqlglot.
 """
 
 from __future__ import annotations
@@ -15,18 +16,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from recon_assets.legs import LEGS
-from recon_assets.sources.systems import SOURCE_NAMES
-
 UNION = re.compile(r"\{\{ *union_per_(source|leg)\('([\w/]+)'\) *\}\}")
-MEMBERS: dict[str, tuple[str, ...]] = {
-    "source": SOURCE_NAMES,
-    "leg": tuple(leg.check for leg in LEGS),
-}
 
 
 class MissingPiece(LookupError):
-    """A source or leg of the catalogue has no piece in a union's folder."""
+    """A union's folder of pieces is missing or empty."""
 
 
 def union_folders(text: str) -> list[tuple[str, str]]:
@@ -34,20 +28,19 @@ def union_folders(text: str) -> list[tuple[str, str]]:
     return UNION.findall(text)
 
 
+def pieces(sql_dir: Path, folder: str) -> list[Path]:
+    """The pieces of one union, in name order."""
+    return sorted((sql_dir / folder).glob("*.sql"))
+
+
 def expand_unions(text: str, sql_dir: Path) -> str:
     """`text` with each union placeholder replaced by the UNION ALL of its folder's pieces."""
 
     def union(match: re.Match[str]) -> str:
         kind, folder = match.groups()
-        pieces = []
-        for member in MEMBERS[kind]:
-            path = sql_dir / folder / f"{member}.sql"
-            if not path.is_file():
-                raise MissingPiece(
-                    f"sql/{folder}/{member}.sql is missing: every {kind} of the catalogue "
-                    f"needs its piece of the union in sql/{folder}/"
-                )
-            pieces.append(path.read_text(encoding="utf-8").strip())
-        return "\nUNION ALL\n".join(pieces)
+        found = pieces(sql_dir, folder)
+        if not found:
+            raise MissingPiece(f"sql/{folder}/ has no piece: every {kind} needs its own file")
+        return "\nUNION ALL\n".join(p.read_text(encoding="utf-8").strip() for p in found)
 
     return UNION.sub(union, text)

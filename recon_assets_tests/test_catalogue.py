@@ -16,7 +16,7 @@ from recon_assets.legs import LEGS, PART_NOUNS, PART_SOURCES
 from recon_assets.sources.catalog import SOURCES
 from recon_assets.sources.systems import SOURCE_NAMES
 from recon_assets.sql import SQL_DIR, load_sql, sql_files
-from recon_assets.sql_unions import MEMBERS, MissingPiece, expand_unions, union_folders
+from recon_assets.sql_unions import MissingPiece, expand_unions, pieces, union_folders
 
 # The DuckDB type of each pandera dtype a source column may have (sqlglot reads DuckDB's
 # VARCHAR as its synonym TEXT).
@@ -111,6 +111,19 @@ def sql_literals(sql: str) -> set[str]:
     }
 
 
+def piece_drift(kind: str, names: tuple[str, ...], sql_dir=SQL_DIR) -> list[str]:
+    """Each union folder's pieces that the catalogue `names` lacks, or lacks a piece for."""
+    drift = []
+    for folders in per_kind_unions(kind).values():
+        for folder in folders:
+            found = {p.stem for p in pieces(sql_dir, folder)}
+            drift += [f"sql/{folder}/{n}.sql is missing" for n in sorted(set(names) - found)]
+            drift += [
+                f"sql/{folder}/{n}.sql is not in the catalogue" for n in sorted(found - set(names))
+            ]
+    return drift
+
+
 def test_every_per_source_union_is_built_from_the_catalogue():
     unions = per_kind_unions("source")
     assert set(unions) == {
@@ -120,10 +133,8 @@ def test_every_per_source_union_is_built_from_the_catalogue():
         "reconciliation/records",
         "reconciliation/window_keys",
     }
-    for name, folders in unions.items():
-        for folder in folders:
-            pieces = {p.stem for p in (SQL_DIR / folder).glob("*.sql")}
-            assert pieces == set(SOURCE_NAMES), folder
+    assert piece_drift("source", SOURCE_NAMES) == []
+    for name in unions:
         assert set(SOURCE_NAMES) <= sql_literals(load_sql(name)), name
 
 
@@ -138,23 +149,24 @@ def test_no_query_lists_the_sources_by_hand():
         assert len(named) <= len(SOURCE_NAMES) // 2, (name, sorted(named))
 
 
-def test_a_source_added_to_the_catalogue_reaches_every_union(tmp_path, monkeypatch):
+def test_a_source_added_to_the_catalogue_reaches_every_union(tmp_path):
     sql_dir = tmp_path / "sql"
     shutil.copytree(SQL_DIR, sql_dir)
-    monkeypatch.setitem(MEMBERS, "source", (*SOURCE_NAMES, "returns_portal"))
     unions = per_kind_unions("source")
+    added = (*SOURCE_NAMES, "returns_portal")
 
-    # without its pieces, every query with a per-source union stops, naming the file
-    for name, folders in unions.items():
-        with pytest.raises(MissingPiece, match=re.escape(f"sql/{folders[0]}/returns_portal.sql")):
-            expand_unions(raw_sql(name), sql_dir)
+    # without its pieces, the check names every file it lacks
+    folders = sorted({f for found in unions.values() for f in found})
+    assert piece_drift("source", added, sql_dir) == [
+        f"sql/{folder}/returns_portal.sql is missing" for folder in folders
+    ]
 
-    # with them, every union reads it, after the seven
-    for folders in unions.values():
-        for folder in folders:
-            shipments = (sql_dir / folder / "shipments.sql").read_text(encoding="utf-8")
-            piece = shipments.replace("shipments", "returns_portal")
-            (sql_dir / folder / "returns_portal.sql").write_text(piece, encoding="utf-8")
+    # with them, every union reads it
+    for folder in folders:
+        shipments = (sql_dir / folder / "shipments.sql").read_text(encoding="utf-8")
+        piece = shipments.replace("shipments", "returns_portal")
+        (sql_dir / folder / "returns_portal.sql").write_text(piece, encoding="utf-8")
+    assert piece_drift("source", added, sql_dir) == []
     for name in unions:
         expanded = expand_unions(raw_sql(name), sql_dir)
         assert "returns_portal" in sql_literals(expanded), name
@@ -162,6 +174,14 @@ def test_a_source_added_to_the_catalogue_reaches_every_union(tmp_path, monkeypat
             t.name for tree in sqlglot.parse(expanded) if tree for t in tree.find_all(exp.Table)
         }
         assert tables & {"returns_portal", "u_returns_portal"}, name
+
+
+def test_a_union_without_pieces_stops_its_query(tmp_path):
+    sql_dir = tmp_path / "sql"
+    shutil.copytree(SQL_DIR, sql_dir)
+    shutil.rmtree(sql_dir / "reconciliation" / "leg_inputs")
+    with pytest.raises(MissingPiece, match=re.escape("sql/reconciliation/leg_inputs/")):
+        expand_unions(raw_sql("reconciliation/leg_inputs"), sql_dir)
 
 
 def union_branches(tree: exp.Expression) -> list[exp.Select]:
@@ -187,10 +207,12 @@ def test_every_leg_piece_feeds_both_sides_of_each_of_its_parts_and_no_other():
         assert fed == catalogue_parts(leg.check), leg.check
 
 
-def test_a_leg_added_to_the_catalogue_without_its_piece_stops_the_leg_inputs(monkeypatch):
-    monkeypatch.setitem(MEMBERS, "leg", (*MEMBERS["leg"], "return_vs_refund"))
-    with pytest.raises(MissingPiece, match=re.escape("leg_inputs/return_vs_refund.sql")):
-        expand_unions(raw_sql("reconciliation/leg_inputs"), SQL_DIR)
+def test_a_leg_added_to_the_catalogue_without_its_piece_is_named():
+    legs = tuple(leg.check for leg in LEGS)
+    assert piece_drift("leg", legs) == []
+    assert piece_drift("leg", (*legs, "return_vs_refund")) == [
+        "sql/reconciliation/leg_inputs/return_vs_refund.sql is missing"
+    ]
 
 
 def test_matched_ledger_has_one_status_column_per_leg_in_catalogue_order():
