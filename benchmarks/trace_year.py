@@ -55,6 +55,7 @@ def reconcile_base(root: Path, orders_per_day: int, nights: int) -> Settings:
         landing_dir=root / "landing",
         rules_dir=DEFAULT_RULES_DIR,
         warehouse="duckdb",
+        start_date=START.isoformat(),
     )
     generate(settings.landing_dir, START, nights, orders_per_day, 7)
     instance = dg.DagsterInstance.ephemeral()
