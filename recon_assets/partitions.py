@@ -15,6 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import dagster as dg
+from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+    AssetCheckEvaluationTargetMaterializationData,
+)
 from dagster._core.storage.event_log.base import AssetRecordsFilter
 
 from recon_assets.settings import Settings
@@ -41,10 +44,6 @@ def partitions_range(partitions: dg.DailyPartitionsDefinition) -> str:
 
 def _target(context: dg.AssetExecutionContext, asset_key: dg.AssetKey, night: str):
     """The night's materialization the check result vouches for (the UI links them)."""
-    from dagster._core.definitions.asset_checks.asset_check_evaluation import (
-        AssetCheckEvaluationTargetMaterializationData,
-    )
-
     found = context.instance.fetch_materializations(
         AssetRecordsFilter(asset_key=asset_key, asset_partitions=[night]), limit=1
     ).records
