@@ -49,6 +49,19 @@ def test_every_stored_table_is_an_asset_or_a_documented_internal_table(settings)
             "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND estimated_size > 0"
         ).fetchall()
     }
+    # Each audit-trail asset says, per night, how many rows the night stored in its table.
+    trail = ("leg_facts", "fact_records", "entity_records", "break_resolutions")
+    for table in trail:
+        for night in ("2026-05-04", "2026-05-05"):
+            (stored_rows,) = con.execute(
+                f"SELECT COUNT(*) FROM {table} WHERE recon_date = ?", [night]
+            ).fetchone()
+            [event] = instance.fetch_materializations(
+                dg.AssetRecordsFilter(asset_key=dg.AssetKey(table), asset_partitions=[night]),
+                limit=1,
+            ).records
+            metadata = event.asset_materialization.metadata
+            assert metadata["dagster/row_count"].value == stored_rows, (table, night)
     con.close()
     internal = internal_tables()
     # A run's staging schema is gone once it has published its nights.

@@ -164,11 +164,14 @@ def build_matched_ledger(
         matched: set[date] = set()
         staged = for_run(warehouse, context)
 
-        def night(key: str) -> dg.MaterializeResult:
-            result = match_night(context, staged, rules, calendar, date.fromisoformat(key), matched)
-            if all(c.passed for c in result.check_results if c.check_name == HISTORY_IS_COMPLETE):
+        def night(key: str) -> list[dg.MaterializeResult]:
+            results = match_night(
+                context, staged, rules, calendar, date.fromisoformat(key), matched
+            )
+            history = [c for c in results[0].check_results if c.check_name == HISTORY_IS_COMPLETE]
+            if all(c.passed for c in history):
                 matched.add(date.fromisoformat(key))
-            return result
+            return results
 
         yield from each_night(
             context, night, finish=lambda results: publish_if_last(staged, context, results)
@@ -184,9 +187,10 @@ def match_night(
     calendar: NightCalendar,
     recon_date: date,
     matched_in_run: set[date],
-) -> dg.MaterializeResult:
-    """Matches one night; a night before it matched earlier in this run counts as reconciled
-    (it is classified in this run's next step, before anything reads it)."""
+) -> list[dg.MaterializeResult]:
+    """Matches one night: matched_ledger's result, then each audit-trail table's row count; a
+    night before it matched earlier in this run counts as reconciled (it is classified in
+    this run's next step, before anything reads it)."""
     loaded = rules.load()
     kept = list(KEPT_TABLES.values())
     with warehouse.session() as session:
@@ -210,22 +214,26 @@ def match_night(
             # Dagster wants every check's result; the others fail closed: nothing was matched
             # that they could vouch for.
             not_evaluated = "Not evaluated: the night was not matched (its history is incomplete)."
-            return dg.MaterializeResult(
-                asset_key="matched_ledger",
-                metadata={"history": why},
-                check_results=[
-                    dg.AssetCheckResult(
-                        check_name=HISTORY_IS_COMPLETE,
-                        passed=False,
-                        description=why,
-                        metadata={"missing_night": str(missing)},
-                    ),
-                    *(
-                        dg.AssetCheckResult(check_name=c, passed=False, description=not_evaluated)
-                        for c in (EVERY_RECORD_ACCOUNTED_FOR, REMATERIALISATION_IS_IDENTICAL)
-                    ),
-                ],
-            )
+            return [
+                dg.MaterializeResult(
+                    asset_key="matched_ledger",
+                    metadata={"history": why},
+                    check_results=[
+                        dg.AssetCheckResult(
+                            check_name=HISTORY_IS_COMPLETE,
+                            passed=False,
+                            description=why,
+                            metadata={"missing_night": str(missing)},
+                        ),
+                        *(
+                            dg.AssetCheckResult(
+                                check_name=c, passed=False, description=not_evaluated
+                            )
+                            for c in (EVERY_RECORD_ACCOUNTED_FOR, REMATERIALISATION_IS_IDENTICAL)
+                        ),
+                    ],
+                )
+            ]
         with session.transaction():
             params = run_matching(session, loaded, recon_date)
             output, rows_kept = tables_digest(session, kept, recon_date)
@@ -233,13 +241,13 @@ def match_night(
                 inputs_digest(session, recon_date, params["window_start"]),
                 rules_digest(Path(rules.rules_dir)),
                 output,
-                rows_kept,
+                sum(rows_kept.values()),
             )
             identical = proven_identical(session, "matched_ledger", recon_date, now)
         rows = run_sql(session, "reconciliation/rows_by_type", {"d": recon_date})
         conservation = conservation_result(session, recon_date)
         counts = status_counts(session, recon_date)
-    return dg.MaterializeResult(
+    main = dg.MaterializeResult(
         asset_key="matched_ledger",
         metadata={
             "dagster/row_count": int(rows["n"].sum()),
@@ -264,6 +272,15 @@ def match_night(
             identical,
         ],
     )
+    return [main, *audit_trail_rows({t: rows_kept[t] for t in MATCHING_AUDIT_TRAIL})]
+
+
+def audit_trail_rows(rows: dict[str, int]) -> list[dg.MaterializeResult]:
+    """Each audit-trail table's rows for the night, as its asset's metadata."""
+    return [
+        dg.MaterializeResult(asset_key=table, metadata={"dagster/row_count": n})
+        for table, n in rows.items()
+    ]
 
 
 def night_evidence(session: Session, recon_date: date, limit: int) -> pd.DataFrame:
@@ -377,8 +394,9 @@ def classify_night_of(
     warehouse: Warehouse,
     rules: RulesResource,
     recon_date: date,
-) -> dg.MaterializeResult:
-    """Classifies one night's breaks and keeps them with this run's id."""
+) -> list[dg.MaterializeResult]:
+    """Classifies one night's breaks and keeps them with this run's id: classified_variances'
+    result, then the rows of the audit-trail tables it wrote."""
     loaded = rules.load()
 
     with warehouse.session() as session:
@@ -391,7 +409,7 @@ def classify_night_of(
                 inputs_digest(session, recon_date, window_start, upstream="matched_ledger"),
                 rules_digest(Path(rules.rules_dir)),
                 output,
-                rows_kept,
+                sum(rows_kept.values()),
             )
             identical = proven_identical(session, "classified_variances", recon_date, now)
         resolved = run_sql(session, "reconciliation/resolved_count", {"d": recon_date})["n"].iloc[0]
@@ -399,7 +417,7 @@ def classify_night_of(
         rules_so_far = rule_hits(session, recon_date)
     new = int((breaks["first_seen"] == recon_date.isoformat()).sum())
     hits = breaks["accepted_rule"].dropna().value_counts().sort_index()
-    return dg.MaterializeResult(
+    main = dg.MaterializeResult(
         asset_key="classified_variances",
         metadata={
             "dagster/row_count": len(breaks),
@@ -427,3 +445,6 @@ def classify_night_of(
             identical,
         ],
     )
+    # The history gains this run's copy of the night's breaks.
+    trail = {"break_resolutions": int(resolved), "classified_variances_history": len(breaks)}
+    return [main, *audit_trail_rows(trail)]

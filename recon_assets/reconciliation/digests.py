@@ -28,10 +28,14 @@ def table_digest(session: Session, table: str, recon_date: date) -> tuple[str, i
     return str(found["digest"]), int(found["row_count"])
 
 
-def tables_digest(session: Session, tables: list[str], recon_date: date) -> tuple[str, int]:
+def tables_digest(
+    session: Session, tables: list[str], recon_date: date
+) -> tuple[str, dict[str, int]]:
+    """One digest over several tables' rows for one night, and each table's row count."""
     digests = [table_digest(session, t, recon_date) for t in tables]
     joined = "".join(digest for digest, _ in digests)
-    return hashlib.sha256(joined.encode()).hexdigest(), sum(n for _, n in digests)
+    rows = {table: n for table, (_, n) in zip(tables, digests, strict=True)}
+    return hashlib.sha256(joined.encode()).hexdigest(), rows
 
 
 def rules_digest(rules_dir: Path) -> str:
