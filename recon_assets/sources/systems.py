@@ -1,4 +1,4 @@
-"""The seven source systems, in the order every per-source union lists them: their table
+"""The seven source systems, in the order the report and the checks list them: their table
 name, what a finance reader calls them, what each delivers and which columns hold money.
 
 The catalogue's light half: it imports nothing heavy, so the trace and the report can name
