@@ -10,7 +10,7 @@ from __future__ import annotations
 import string
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from random import Random
 from zoneinfo import ZoneInfo
 
@@ -186,10 +186,6 @@ class World:
 
     def days(self) -> list[date]:
         return list(days_between(self.start, self.end))
-
-    def days_until(self, horizon: int) -> list[date]:
-        """Business dates that leave `horizon` more nights in the range to watch a break age."""
-        return list(days_between(self.start, self.end - timedelta(days=horizon)))
 
     def new_order_id(self) -> str:
         self._next_order += 1
