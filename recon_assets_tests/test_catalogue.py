@@ -238,3 +238,11 @@ def test_every_leg_part_has_its_sources_and_its_nouns():
     assert set(PART_NOUNS) == parts
     for groups in PART_SOURCES.values():
         assert {source for group in groups for source in group} <= set(SOURCE_NAMES)
+
+
+def test_the_history_keeps_every_column_of_classified_variances():
+    """The history is spelled out for BigQuery's partitioning: a column added to
+    classified_variances but not to it would be lost from every run's record."""
+    tables = table_columns(load_sql("ddl/reconciliation"))
+    run = [("run_id", "TEXT", True), ("recorded_at", "TIMESTAMPTZ", True)]
+    assert tables["classified_variances_history"] == run + tables["classified_variances"]

@@ -78,8 +78,6 @@ CREATE TABLE IF NOT EXISTS break_resolutions (
     first_seen DATE NOT NULL
 );
 
--- Every run's classified breaks, appended and never replaced: what was reported on the
--- morning it was reported stays recoverable after a rerun of the same night.
 -- Every run that classified a night, even one that kept no break: which run was first.
 CREATE TABLE IF NOT EXISTS classification_runs (
     recon_date DATE NOT NULL,
@@ -88,7 +86,10 @@ CREATE TABLE IF NOT EXISTS classification_runs (
     breaks BIGINT NOT NULL
 );
 
--- Its columns are spelled out (not CREATE ... AS SELECT) so BigQuery can partition it.
+-- Every run's classified breaks, appended and never replaced: what was reported on the
+-- morning it was reported stays recoverable after a rerun of the same night. Its columns
+-- are spelled out (not CREATE ... AS SELECT) so BigQuery can partition it; test_catalogue
+-- holds them to classified_variances' own.
 CREATE TABLE IF NOT EXISTS classified_variances_history (
     run_id VARCHAR NOT NULL,
     recorded_at TIMESTAMPTZ NOT NULL,
