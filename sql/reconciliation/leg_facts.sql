@@ -3,29 +3,28 @@
 
 -- A leg is evaluated for a key that has a record dated tonight, or a break open last night;
 -- keys that matched before and saw nothing new keep their result, so the window's other
--- records are left out here, before anything is normalised, summed or compared.
+-- records are left out here, before anything is normalised, summed or compared. A part whose
+-- sources are not all in scope tonight (rules/scope.yaml) is not compared.
 CREATE OR REPLACE TEMPORARY TABLE evaluated_keys AS
-SELECT DISTINCT check_name, match_key AS key FROM leg_inputs WHERE business_date = $recon_date
+SELECT DISTINCT leg, match_key AS key FROM leg_inputs WHERE business_date = $recon_date
 UNION DISTINCT
-SELECT check_name, key FROM prev_open;
+SELECT l.leg, o.key
+FROM prev_open AS o
+JOIN (SELECT DISTINCT leg, check_name FROM leg_parts) AS l ON l.check_name = o.check_name;
 
--- A leg part whose sources are not all in scope tonight (rules/scope.yaml) is not compared;
--- each record's SLA override (rules/timing.yaml, per processor or store) is looked up once.
-CREATE OR REPLACE TEMPORARY TABLE keyed_inputs AS
-SELECT i.*, u.record_id IS NOT NULL AS unknown_code, o.sla_days AS sla_override
-FROM leg_inputs AS i
-JOIN evaluated_keys AS e ON e.check_name = i.check_name AND e.key = i.match_key
-JOIN leg_parts AS p
-  ON p.check_name = i.check_name AND p.part = i.part AND p.reconciled_from <= $recon_date
-LEFT JOIN unknown_codes AS u
-  ON u.check_name = i.check_name AND u.source = i.source AND u.record_id = i.record_id
-LEFT JOIN sla_overrides AS o ON o.check_name = i.check_name AND o.sla_code = i.sla_code;
-
--- Only tonight's part of it is needed from here on: memory follows the night, not the window.
-DROP TABLE leg_inputs;
+-- Deleted in place rather than copied: the table is the night's largest, and tonight's own
+-- records (nearly all of it) are evaluated by definition.
+DELETE FROM leg_inputs
+WHERE match_key IS NULL
+   OR leg_part IN (SELECT leg_part FROM leg_parts WHERE reconciled_from > $recon_date)
+   OR (business_date <> $recon_date
+       AND NOT EXISTS (
+         SELECT 1 FROM evaluated_keys AS e
+         WHERE e.leg = leg_inputs.leg AND e.key = leg_inputs.match_key
+       ));
 
 CREATE OR REPLACE TEMPORARY TABLE side_totals AS
-SELECT check_name, part, side, match_key AS key,
+SELECT leg, leg_part, side, match_key AS key,
        SUM(CASE WHEN unknown_account THEN 0 ELSE quantity END) AS quantity,
        SUM(CASE WHEN unknown_account THEN 0 ELSE 1 END) AS records,
        SUM(CASE WHEN unknown_account THEN 1 ELSE 0 END) AS unknown_records,
@@ -36,30 +35,28 @@ SELECT check_name, part, side, match_key AS key,
        MAX(business_date) AS last_date,
        MAX(sla_override) AS sla_override,
        MIN(system) AS system
-FROM keyed_inputs
-GROUP BY check_name, part, side, match_key;
+FROM leg_inputs
+GROUP BY leg, leg_part, side, match_key;
 
 -- A key with a record older than the day its leg part's systems were all in scope is not
 -- compared (a system that joins later is not flooded with its past): its records take part
 -- in nothing from here on, so every record left belongs to a fact (matched_ledger's status).
 CREATE OR REPLACE TEMPORARY TABLE keys_before_scope AS
-SELECT DISTINCT s.check_name, s.part, s.key
+SELECT DISTINCT s.leg_part, s.key
 FROM side_totals AS s
-JOIN leg_parts AS p ON p.check_name = s.check_name AND p.part = s.part
+JOIN leg_parts AS p ON p.leg_part = s.leg_part
 WHERE s.first_date < p.reconciled_from;
 
 DELETE FROM side_totals
 WHERE EXISTS (
   SELECT 1 FROM keys_before_scope AS k
-  WHERE k.check_name = side_totals.check_name AND k.part = side_totals.part
-    AND k.key = side_totals.key
+  WHERE k.leg_part = side_totals.leg_part AND k.key = side_totals.key
 );
 
-DELETE FROM keyed_inputs
+DELETE FROM leg_inputs
 WHERE EXISTS (
   SELECT 1 FROM keys_before_scope AS k
-  WHERE k.check_name = keyed_inputs.check_name AND k.part = keyed_inputs.part
-    AND k.key = keyed_inputs.match_key
+  WHERE k.leg_part = leg_inputs.leg_part AND k.key = leg_inputs.match_key
 );
 
 DROP TABLE keys_before_scope;
@@ -69,8 +66,7 @@ CREATE OR REPLACE TEMPORARY TABLE pair_sides AS
 WITH a AS (SELECT * FROM side_totals WHERE side = 'a'),
      b AS (SELECT * FROM side_totals WHERE side = 'b'),
      paired AS (
-SELECT COALESCE(a.check_name, b.check_name) AS check_name,
-       COALESCE(a.part, b.part) AS part,
+SELECT COALESCE(a.leg_part, b.leg_part) AS leg_part,
        COALESCE(a.key, b.key) AS key,
        a.quantity AS a_quantity, a.records AS a_records, a.amount_minor AS a_amount,
        a.currency AS a_currency, a.last_date AS a_last_date, a.unknown_codes AS a_unknown_codes,
@@ -79,12 +75,11 @@ SELECT COALESCE(a.check_name, b.check_name) AS check_name,
        b.unknown_codes AS b_unknown_codes,
        b.system AS b_system,
        CASE WHEN a.records IS NULL THEN b.sla_override ELSE a.sla_override END AS sla_override
-FROM a FULL OUTER JOIN b
-  ON a.check_name = b.check_name AND a.part = b.part AND a.key = b.key
+FROM a FULL OUTER JOIN b ON a.leg_part = b.leg_part AND a.key = b.key
 )
 SELECT paired.*, COALESCE(paired.sla_override, p.sla_days) AS sla_days
 FROM paired
-JOIN leg_parts AS p ON p.check_name = paired.check_name AND p.part = paired.part;
+JOIN leg_parts AS p ON p.leg_part = paired.leg_part;
 
 -- Each table is dropped once nothing reads it: the night's memory is the largest step's.
 DROP TABLE side_totals;
@@ -94,7 +89,7 @@ DROP TABLE side_totals;
 -- prefix ending in '-', '_' or ' ', strip leading zeros. Only these can pair by mapping, so
 -- the matched majority is never normalised.
 CREATE OR REPLACE TEMPORARY TABLE one_sided_keys AS
-SELECT check_name, part, side, key,
+SELECT leg_part, side, key,
        MIN(norm1) AS norm1, MIN(norm2) AS norm2, MIN(norm3) AS norm3, MIN(norm4) AS norm4
 FROM (
   SELECT n3.*, REGEXP_REPLACE(norm3, '^0+', '') AS norm4
@@ -103,24 +98,24 @@ FROM (
     FROM (
       SELECT n1.*, REPLACE(norm1, '#', '') AS norm2
       FROM (
-        SELECT k.check_name, k.part, k.side, k.match_key AS key, LOWER(TRIM(k.key)) AS norm1
-        FROM keyed_inputs AS k
-        JOIN pair_sides AS s
-          ON s.check_name = k.check_name AND s.part = k.part AND s.key = k.match_key
-        JOIN leg_parts AS p ON p.check_name = k.check_name AND p.part = k.part
+        SELECT k.leg_part, k.side, k.match_key AS key,
+               LOWER(TRIM(COALESCE(k.spelled_key, k.match_key))) AS norm1
+        FROM leg_inputs AS k
+        JOIN pair_sides AS s ON s.leg_part = k.leg_part AND s.key = k.match_key
+        JOIN leg_parts AS p ON p.leg_part = k.leg_part
         WHERE p.normalise_keys
           AND ((k.side = 'a' AND s.b_records IS NULL) OR (k.side = 'b' AND s.a_records IS NULL))
       ) AS n1
     ) AS n2
   ) AS n3
 ) AS normalised
-GROUP BY check_name, part, side, key;
+GROUP BY leg_part, side, key;
 
 -- An unmatched expectation and an unmatched counterpart whose keys agree once normalised:
 -- the lowest normalisation level that makes them equal is the mapping to configure.
 CREATE OR REPLACE TEMPORARY TABLE key_pairs AS
 WITH candidates AS (
-  SELECT a.check_name, a.part, a.key AS a_key, b.key AS b_key, s.b_system,
+  SELECT a.leg_part, a.key AS a_key, b.key AS b_key, s.b_system,
          CASE
            WHEN a.norm1 = b.norm1 THEN 1
            WHEN a.norm2 = b.norm2 THEN 2
@@ -128,31 +123,30 @@ WITH candidates AS (
            ELSE 4
          END AS level
   FROM one_sided_keys AS a
-  JOIN one_sided_keys AS b
-    ON a.check_name = b.check_name AND a.part = b.part AND a.norm4 = b.norm4
-  JOIN pair_sides AS s ON s.check_name = b.check_name AND s.part = b.part AND s.key = b.key
+  JOIN one_sided_keys AS b ON a.leg_part = b.leg_part AND a.norm4 = b.norm4
+  JOIN pair_sides AS s ON s.leg_part = b.leg_part AND s.key = b.key
   WHERE a.side = 'a' AND b.side = 'b' AND a.norm4 <> ''
 ), ranked AS (
   SELECT candidates.*,
-         ROW_NUMBER() OVER (PARTITION BY check_name, part, a_key ORDER BY level, b_key) AS by_a,
-         ROW_NUMBER() OVER (PARTITION BY check_name, part, b_key ORDER BY level, a_key) AS by_b
+         ROW_NUMBER() OVER (PARTITION BY leg_part, a_key ORDER BY level, b_key) AS by_a,
+         ROW_NUMBER() OVER (PARTITION BY leg_part, b_key ORDER BY level, a_key) AS by_b
   FROM candidates
 )
-SELECT check_name, part, a_key, b_key, b_system, level FROM ranked WHERE by_a = 1 AND by_b = 1;
+SELECT leg_part, a_key, b_key, b_system, level FROM ranked WHERE by_a = 1 AND by_b = 1;
 
 CREATE OR REPLACE TEMPORARY TABLE tonight_facts AS
 WITH merged AS (
-  SELECT a.check_name, a.part, a.key,
+  SELECT a.leg_part, a.key,
          a.a_quantity, a.a_records, a.a_amount, a.a_currency, a.a_last_date,
          b.b_quantity, b.b_records, b.b_unknown, b.b_amount, b.b_currency, b.b_last_date,
          b.b_system,
          COALESCE(a.a_unknown_codes, 0) + COALESCE(b.b_unknown_codes, 0) AS unknown_codes,
          kp.b_key AS mapped_key, kp.level AS mapped_level, a.sla_days
   FROM key_pairs AS kp
-  JOIN pair_sides AS a ON a.check_name = kp.check_name AND a.part = kp.part AND a.key = kp.a_key
-  JOIN pair_sides AS b ON b.check_name = kp.check_name AND b.part = kp.part AND b.key = kp.b_key
+  JOIN pair_sides AS a ON a.leg_part = kp.leg_part AND a.key = kp.a_key
+  JOIN pair_sides AS b ON b.leg_part = kp.leg_part AND b.key = kp.b_key
   UNION ALL
-  SELECT s.check_name, s.part, s.key,
+  SELECT s.leg_part, s.key,
          s.a_quantity, s.a_records, s.a_amount, s.a_currency, s.a_last_date,
          s.b_quantity, s.b_records, s.b_unknown, s.b_amount, s.b_currency, s.b_last_date,
          s.b_system, COALESCE(s.a_unknown_codes, 0) + COALESCE(s.b_unknown_codes, 0),
@@ -161,15 +155,17 @@ WITH merged AS (
   -- Not a key of a pair above; one equi-join per side of the pair (an IN over both columns
   -- would compare every key with every pair).
   WHERE NOT EXISTS (
-    SELECT 1 FROM key_pairs AS kp
-    WHERE kp.check_name = s.check_name AND kp.part = s.part AND kp.a_key = s.key
+    SELECT 1 FROM key_pairs AS kp WHERE kp.leg_part = s.leg_part AND kp.a_key = s.key
   )
   AND NOT EXISTS (
-    SELECT 1 FROM key_pairs AS kp
-    WHERE kp.check_name = s.check_name AND kp.part = s.part AND kp.b_key = s.key
+    SELECT 1 FROM key_pairs AS kp WHERE kp.leg_part = s.leg_part AND kp.b_key = s.key
   )
 ), kinds AS (
-  SELECT m.*, p.missing_kind, p.orphan_kind,
+  SELECT p.check_name, p.part, m.key,
+         m.a_quantity, m.a_records, m.a_amount, m.a_currency, m.a_last_date,
+         m.b_quantity, m.b_records, m.b_unknown, m.b_amount, m.b_currency, m.b_last_date,
+         m.b_system, m.unknown_codes, m.mapped_key, m.mapped_level, m.sla_days,
+         p.missing_kind, p.orphan_kind,
          CASE
            WHEN m.mapped_key IS NOT NULL THEN 'key_mapping'
            WHEN COALESCE(m.b_unknown, 0) > 0 THEN 'unknown_account'
@@ -195,7 +191,7 @@ WITH merged AS (
            ELSE p.differs_kind
          END AS kind
   FROM merged AS m
-  JOIN leg_parts AS p ON p.check_name = m.check_name AND p.part = m.part
+  JOIN leg_parts AS p ON p.leg_part = m.leg_part
 ), aged AS (
   SELECT kinds.*,
          CASE WHEN a_records IS NULL THEN b_last_date ELSE a_last_date END AS start_date
@@ -221,22 +217,31 @@ DROP TABLE pair_sides;
 -- The records kept behind tonight's facts: every part of a leg with an open part (a break's
 -- evidence lists them all) and records filed under another spelling of the key (a trace of
 -- the key finds them only through here); a matched leg's own records are found by their key.
--- Two equi-joins, the second for mapped counterparts (an OR in the join condition would be a
+-- Those records are picked out of the leg inputs first (few), then joined to their facts;
+-- the second branch is for mapped counterparts (an OR in the join condition would be a
 -- nested loop).
 CREATE OR REPLACE TEMPORARY TABLE open_legs AS
-SELECT DISTINCT check_name, key FROM tonight_facts WHERE class IS NOT NULL;
+SELECT DISTINCT p.leg, f.check_name, f.key
+FROM tonight_facts AS f
+JOIN leg_parts AS p ON p.check_name = f.check_name AND p.part = f.part
+WHERE f.class IS NOT NULL;
 
 CREATE OR REPLACE TEMPORARY TABLE kept_fact_records AS
-SELECT f.check_name, f.key, i.part, i.side, i.source, i.record_id, i.business_date,
-       i.system, i.key AS record_key, i.quantity, i.amount_minor, i.currency, i.unknown_account
-FROM tonight_facts AS f
-JOIN keyed_inputs AS i
-  ON i.check_name = f.check_name AND i.part = f.part AND i.match_key = f.key
-LEFT JOIN open_legs AS o ON o.check_name = f.check_name AND o.key = f.key
-WHERE o.key IS NOT NULL OR i.key <> i.match_key
+SELECT f.check_name, f.key, f.part, i.side, i.source, i.record_id, i.business_date,
+       i.system, COALESCE(i.spelled_key, i.match_key) AS record_key, i.quantity,
+       i.amount_minor, i.currency, i.unknown_account
+FROM (
+  SELECT i.*
+  FROM leg_inputs AS i
+  LEFT JOIN open_legs AS o ON o.leg = i.leg AND o.key = i.match_key
+  WHERE o.key IS NOT NULL OR i.spelled_key IS NOT NULL
+) AS i
+JOIN leg_parts AS p ON p.leg_part = i.leg_part
+JOIN tonight_facts AS f ON f.check_name = p.check_name AND f.part = p.part AND f.key = i.match_key
 UNION DISTINCT
-SELECT f.check_name, f.key, i.part, i.side, i.source, i.record_id, i.business_date,
-       i.system, i.key AS record_key, i.quantity, i.amount_minor, i.currency, i.unknown_account
+SELECT f.check_name, f.key, f.part, i.side, i.source, i.record_id, i.business_date,
+       i.system, COALESCE(i.spelled_key, i.match_key), i.quantity, i.amount_minor,
+       i.currency, i.unknown_account
 FROM tonight_facts AS f
-JOIN keyed_inputs AS i
-  ON i.check_name = f.check_name AND i.part = f.part AND i.match_key = f.mapped_key;
+JOIN leg_parts AS p ON p.check_name = f.check_name AND p.part = f.part
+JOIN leg_inputs AS i ON i.leg_part = p.leg_part AND i.match_key = f.mapped_key;

@@ -5,46 +5,45 @@ CREATE OR REPLACE TEMPORARY TABLE tonight_matched_ledger AS
 -- of its records does ('matched' unless a fact of the leg says worse); only the few facts
 -- that say worse are joined back to their records.
 WITH involved AS (
-  SELECT DISTINCT r.entity_type, r.entity_key, i.check_name
-  FROM keyed_inputs AS i
+  SELECT DISTINCT r.entity_type, r.entity_key, i.leg
+  FROM leg_inputs AS i
   JOIN tonight_entity_records AS r ON r.source = i.source AND r.record_id = i.record_id
 ), worse AS (
-  SELECT check_name, part, key, mapped_key,
+  SELECT p.leg, p.leg_part, f.key, f.mapped_key,
          CASE
-           WHEN class IN ('mapping', 'genuine_error') THEN 4
-           WHEN class = 'timing' THEN 3
+           WHEN f.class IN ('mapping', 'genuine_error') THEN 4
+           WHEN f.class = 'timing' THEN 3
            ELSE 2
          END AS rank
-  FROM tonight_facts
-  WHERE class IS NOT NULL OR kind = 'matched_within_tolerance'
+  FROM tonight_facts AS f
+  JOIN leg_parts AS p ON p.check_name = f.check_name AND p.part = f.part
+  WHERE f.class IS NOT NULL OR f.kind = 'matched_within_tolerance'
 ), worse_records AS (
-  SELECT w.check_name, w.rank, i.source, i.record_id
+  SELECT w.leg, w.rank, i.source, i.record_id
   FROM worse AS w
-  JOIN keyed_inputs AS i
-    ON i.check_name = w.check_name AND i.part = w.part AND i.match_key = w.key
+  JOIN leg_inputs AS i ON i.leg_part = w.leg_part AND i.match_key = w.key
   UNION ALL
-  SELECT w.check_name, w.rank, i.source, i.record_id
+  SELECT w.leg, w.rank, i.source, i.record_id
   FROM worse AS w
-  JOIN keyed_inputs AS i
-    ON i.check_name = w.check_name AND i.part = w.part AND i.match_key = w.mapped_key
+  JOIN leg_inputs AS i ON i.leg_part = w.leg_part AND i.match_key = w.mapped_key
 ), ranked AS (
-  SELECT v.entity_type, v.entity_key, v.check_name, COALESCE(MAX(w.rank), 1) AS rank
+  SELECT v.entity_type, v.entity_key, v.leg, COALESCE(MAX(w.rank), 1) AS rank
   FROM involved AS v
   LEFT JOIN (
-    SELECT r.entity_type, r.entity_key, wr.check_name, wr.rank
+    SELECT r.entity_type, r.entity_key, wr.leg, wr.rank
     FROM worse_records AS wr
     JOIN tonight_entity_records AS r ON r.source = wr.source AND r.record_id = wr.record_id
   ) AS w
-    ON w.entity_type = v.entity_type AND w.entity_key = v.entity_key
-   AND w.check_name = v.check_name
-  GROUP BY v.entity_type, v.entity_key, v.check_name
+    ON w.entity_type = v.entity_type AND w.entity_key = v.entity_key AND w.leg = v.leg
+  GROUP BY v.entity_type, v.entity_key, v.leg
 ), statuses AS (
-  SELECT entity_type, entity_key, check_name,
-         CASE rank
+  SELECT r.entity_type, r.entity_key, l.check_name,
+         CASE r.rank
            WHEN 4 THEN 'broken' WHEN 3 THEN 'open'
            WHEN 2 THEN 'matched_within_tolerance' ELSE 'matched'
          END AS status
-  FROM ranked
+  FROM ranked AS r
+  JOIN (SELECT DISTINCT leg, check_name FROM leg_parts) AS l ON l.leg = r.leg
 )
 SELECT t.*,
   MAX(CASE WHEN s.check_name = 'sale_vs_oms' THEN s.status END) AS status_sale_vs_oms,
@@ -63,4 +62,4 @@ FROM tonight_entity_totals AS t
 LEFT JOIN statuses AS s ON s.entity_type = t.entity_type AND s.entity_key = t.entity_key
 GROUP BY ALL;
 
-DROP TABLE keyed_inputs;
+DROP TABLE leg_inputs;
