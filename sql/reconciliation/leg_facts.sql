@@ -23,34 +23,59 @@ WHERE match_key IS NULL
          WHERE e.leg = leg_inputs.leg AND e.key = leg_inputs.match_key
        ));
 
-CREATE OR REPLACE TEMPORARY TABLE side_totals AS
-SELECT leg, leg_part, side, match_key AS key,
-       SUM(CASE WHEN unknown_account THEN 0 ELSE quantity END) AS quantity,
-       SUM(CASE WHEN unknown_account THEN 0 ELSE 1 END) AS records,
-       SUM(CASE WHEN unknown_account THEN 1 ELSE 0 END) AS unknown_records,
-       SUM(CASE WHEN unknown_code THEN 1 ELSE 0 END) AS unknown_codes,
-       SUM(amount_minor) AS amount_minor,
-       MIN(currency) AS currency,
-       MIN(business_date) AS first_date,
-       MAX(business_date) AS last_date,
-       MAX(sla_override) AS sla_override,
-       MIN(system) AS system
-FROM leg_inputs
-GROUP BY leg, leg_part, side, match_key;
+-- Both sides of each leg part and key, summed in one pass (most sides are one record, so
+-- grouping by side and then joining the sides would do the work twice). A side with no
+-- record has NULL sums; `records` leaves out ledger lines on an account not in the chart.
+-- The SLA is the leg's, or the longest override among the records that start the break.
+CREATE OR REPLACE TEMPORARY TABLE pair_sides AS
+WITH sides AS (
+  SELECT leg, leg_part, match_key AS key,
+         SUM(CASE WHEN side = 'a' THEN (CASE WHEN unknown_account THEN 0 ELSE quantity END) END)
+           AS a_quantity,
+         SUM(CASE WHEN side = 'a' THEN (CASE WHEN unknown_account THEN 0 ELSE 1 END) END)
+           AS a_records,
+         SUM(CASE WHEN side = 'a' THEN amount_minor END) AS a_amount,
+         MIN(CASE WHEN side = 'a' THEN currency END) AS a_currency,
+         MAX(CASE WHEN side = 'a' THEN business_date END) AS a_last_date,
+         SUM(CASE WHEN side = 'a' THEN (CASE WHEN unknown_code THEN 1 ELSE 0 END) END)
+           AS a_unknown_codes,
+         MAX(CASE WHEN side = 'a' THEN sla_override END) AS a_sla_override,
+         SUM(CASE WHEN side = 'b' THEN (CASE WHEN unknown_account THEN 0 ELSE quantity END) END)
+           AS b_quantity,
+         SUM(CASE WHEN side = 'b' THEN (CASE WHEN unknown_account THEN 0 ELSE 1 END) END)
+           AS b_records,
+         SUM(CASE WHEN side = 'b' THEN (CASE WHEN unknown_account THEN 1 ELSE 0 END) END)
+           AS b_unknown,
+         SUM(CASE WHEN side = 'b' THEN amount_minor END) AS b_amount,
+         MIN(CASE WHEN side = 'b' THEN currency END) AS b_currency,
+         MAX(CASE WHEN side = 'b' THEN business_date END) AS b_last_date,
+         SUM(CASE WHEN side = 'b' THEN (CASE WHEN unknown_code THEN 1 ELSE 0 END) END)
+           AS b_unknown_codes,
+         MIN(CASE WHEN side = 'b' THEN system END) AS b_system,
+         MAX(CASE WHEN side = 'b' THEN sla_override END) AS b_sla_override,
+         MIN(business_date) AS first_date
+  FROM leg_inputs
+  GROUP BY leg, leg_part, match_key
+)
+SELECT sides.*,
+       COALESCE(CASE WHEN a_records IS NULL THEN b_sla_override ELSE a_sla_override END,
+                p.sla_days) AS sla_days
+FROM sides
+JOIN leg_parts AS p ON p.leg_part = sides.leg_part;
 
 -- A key with a record older than the day its leg part's systems were all in scope is not
 -- compared (a system that joins later is not flooded with its past): its records take part
 -- in nothing from here on, so every record left belongs to a fact (matched_ledger's status).
 CREATE OR REPLACE TEMPORARY TABLE keys_before_scope AS
-SELECT DISTINCT s.leg_part, s.key
-FROM side_totals AS s
+SELECT s.leg_part, s.key
+FROM pair_sides AS s
 JOIN leg_parts AS p ON p.leg_part = s.leg_part
 WHERE s.first_date < p.reconciled_from;
 
-DELETE FROM side_totals
+DELETE FROM pair_sides
 WHERE EXISTS (
   SELECT 1 FROM keys_before_scope AS k
-  WHERE k.leg_part = side_totals.leg_part AND k.key = side_totals.key
+  WHERE k.leg_part = pair_sides.leg_part AND k.key = pair_sides.key
 );
 
 DELETE FROM leg_inputs
@@ -60,29 +85,6 @@ WHERE EXISTS (
 );
 
 DROP TABLE keys_before_scope;
-
--- The SLA is the leg's, or the longest override among the records that start the break.
-CREATE OR REPLACE TEMPORARY TABLE pair_sides AS
-WITH a AS (SELECT * FROM side_totals WHERE side = 'a'),
-     b AS (SELECT * FROM side_totals WHERE side = 'b'),
-     paired AS (
-SELECT COALESCE(a.leg_part, b.leg_part) AS leg_part,
-       COALESCE(a.key, b.key) AS key,
-       a.quantity AS a_quantity, a.records AS a_records, a.amount_minor AS a_amount,
-       a.currency AS a_currency, a.last_date AS a_last_date, a.unknown_codes AS a_unknown_codes,
-       b.quantity AS b_quantity, b.records AS b_records, b.unknown_records AS b_unknown,
-       b.amount_minor AS b_amount, b.currency AS b_currency, b.last_date AS b_last_date,
-       b.unknown_codes AS b_unknown_codes,
-       b.system AS b_system,
-       CASE WHEN a.records IS NULL THEN b.sla_override ELSE a.sla_override END AS sla_override
-FROM a FULL OUTER JOIN b ON a.leg_part = b.leg_part AND a.key = b.key
-)
-SELECT paired.*, COALESCE(paired.sla_override, p.sla_days) AS sla_days
-FROM paired
-JOIN leg_parts AS p ON p.leg_part = paired.leg_part;
-
--- Each table is dropped once nothing reads it: the night's memory is the largest step's.
-DROP TABLE side_totals;
 
 -- The keys found on one side only of a leg that normalises keys, normalised cumulatively
 -- from their records' own spellings: trim and case-fold, strip '#', strip an alphabetic
