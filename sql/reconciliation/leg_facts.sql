@@ -5,23 +5,31 @@
 -- keys that matched before and saw nothing new keep their result, so the window's other
 -- records are left out here, before anything is normalised, summed or compared. A part whose
 -- sources are not all in scope tonight (rules/scope.yaml) is not compared.
-CREATE OR REPLACE TEMPORARY TABLE evaluated_keys AS
-SELECT DISTINCT leg, match_key AS key FROM leg_inputs WHERE business_date = $recon_date
+-- Tonight's own records (nearly all of the table) are evaluated by definition, so only the
+-- keys of the window's records are looked up, and the others deleted in place, not copied.
+CREATE OR REPLACE TEMPORARY TABLE evaluated_window_keys AS
+WITH window_inputs AS (
+  SELECT DISTINCT leg, match_key AS key FROM leg_inputs WHERE business_date <> $recon_date
+)
+SELECT DISTINCT w.leg, w.key
+FROM window_inputs AS w
+JOIN leg_inputs AS i ON i.leg = w.leg AND i.match_key = w.key
+WHERE i.business_date = $recon_date
 UNION DISTINCT
 SELECT l.leg, o.key
 FROM prev_open AS o
 JOIN (SELECT DISTINCT leg, check_name FROM leg_parts) AS l ON l.check_name = o.check_name;
 
--- Deleted in place rather than copied: the table is the night's largest, and tonight's own
--- records (nearly all of it) are evaluated by definition.
 DELETE FROM leg_inputs
 WHERE match_key IS NULL
    OR leg_part IN (SELECT leg_part FROM leg_parts WHERE reconciled_from > $recon_date)
    OR (business_date <> $recon_date
        AND NOT EXISTS (
-         SELECT 1 FROM evaluated_keys AS e
+         SELECT 1 FROM evaluated_window_keys AS e
          WHERE e.leg = leg_inputs.leg AND e.key = leg_inputs.match_key
        ));
+
+DROP TABLE evaluated_window_keys;
 
 -- Both sides of each leg part and key, summed in one pass (most sides are one record, so
 -- grouping by side and then joining the sides would do the work twice). A side with no
