@@ -173,7 +173,12 @@ class DuckDBSession(PartitionWrites):
             self.con.unregister("_incoming")
 
     def replace_partition(self, table: str, where: Mapping[str, Any], frame: pd.DataFrame) -> None:
-        self.con.register("_incoming", frame.assign(**where))
+        # As Arrow: DuckDB inserts a night's source rows about twice as fast from Arrow as
+        # from pandas' Arrow-backed columns. Imported here: a trace reads without it.
+        import pyarrow
+
+        incoming = pyarrow.Table.from_pandas(frame.assign(**where), preserve_index=False)
+        self.con.register("_incoming", incoming)
         try:
             self.replace_partition_from(table, where, "SELECT * FROM _incoming", {})
         finally:
