@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -13,6 +14,17 @@ from dagster_duckdb import DuckDBResource
 
 from recon_assets.sql import sql_files, statements
 from recon_assets.warehouse import DuckDBSession
+
+
+@cache
+def ddl_statements() -> tuple[str, ...]:
+    """Every table's `CREATE ... IF NOT EXISTS`, run as each session opens (read once)."""
+    return tuple(
+        statement
+        for name in sql_files()
+        if name.startswith("ddl/")
+        for statement in statements(name)
+    )
 
 
 class DuckDBWarehouse(DuckDBResource):
@@ -27,10 +39,8 @@ class DuckDBWarehouse(DuckDBResource):
         if self.database != ":memory:":
             Path(self.database).parent.mkdir(parents=True, exist_ok=True)
         with self.get_connection() as con:
-            for name in sql_files():
-                if name.startswith("ddl/"):
-                    for statement in statements(name):
-                        con.execute(statement)
+            for statement in ddl_statements():
+                con.execute(statement)
             yield DuckDBSession(con)
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
