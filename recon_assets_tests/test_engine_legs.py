@@ -518,3 +518,20 @@ def test_a_payout_fee_line_with_no_transaction_ties_through_the_payout(tmp_path)
 
     nights, _ = _run(tmp_path, change, 1)
     assert opened(nights[0]) == set()
+
+
+def test_a_rows_leg_status_is_the_worst_of_its_keys(tmp_path):
+    """A payout settles several captures: one broken capture makes its leg broken on the
+    payout's row, while the order whose capture settled stays matched."""
+
+    def change(b: Books) -> None:
+        b.web_sale(day(1), "1004", amount=2_000)  # settled in PO-1 beside 1001
+        _settlement_gross(b, 12_000)
+
+    nights, warehouse = _run(tmp_path, change, 1)
+    assert opened(nights[0]) == {("capture_vs_settlement", "psp-1001", G)}
+    rows = warehouse.query(
+        "SELECT entity_key, status_capture_vs_settlement FROM matched_ledger "
+        "WHERE entity_key IN ('1001', '1004', 'PO-1') ORDER BY entity_key"
+    )
+    assert rows.values.tolist() == [["1001", "broken"], ["1004", "matched"], ["PO-1", "broken"]]
