@@ -57,24 +57,18 @@ def _target(context: dg.AssetExecutionContext, asset_key: dg.AssetKey, night: st
     )
 
 
-def _as_list(found: dg.MaterializeResult | list[dg.MaterializeResult]) -> list:
-    return [found] if isinstance(found, dg.MaterializeResult) else found
-
-
 def each_night(
     context: dg.AssetExecutionContext,
-    per_night: Callable[[str], dg.MaterializeResult | list[dg.MaterializeResult]],
+    per_night: Callable[[str], list[dg.MaterializeResult]],
     finish: Callable[[list[dg.MaterializeResult]], None] = lambda results: None,
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckEvaluation | dg.Output]:
     """Runs `per_night` for every night of the run in date order; its metadata and check
     results are recorded against that night (Dagster would scope check results of a range
     run to no partition at all). `finish` runs once every night is done, before anything
-    is recorded (a run's last writing step publishes its nights there). A step that writes
-    several tables (a multi-asset) returns a result per table, each naming its asset, and
-    every table it writes is materialised."""
-    results = [
-        (night, result) for night in context.partition_keys for result in _as_list(per_night(night))
-    ]
+    is recorded (a run's last writing step publishes its nights there). `per_night` returns
+    a result per table the step writes (a multi-asset writes several, each result naming its
+    asset), and every table it writes is materialised."""
+    results = [(night, result) for night in context.partition_keys for result in per_night(night)]
     finish([result for _, result in results])
     for night, result in results:
         context.add_asset_metadata(

@@ -172,7 +172,7 @@ def build_extract_asset(feed: Feed, partitions_def: dg.PartitionsDefinition):
                 }
             )
 
-        yield from each_night(context, land)
+        yield from each_night(context, lambda night: [land(night)])
 
     return _extract
 

@@ -154,9 +154,11 @@ def build_exception_report(
 
         yield from each_night(
             context,
-            lambda night: report_night(
-                context, staged, reports, rules, calendar, narrator, night, report_files
-            ),
+            lambda night: [
+                report_night(
+                    context, staged, reports, rules, calendar, narrator, night, report_files
+                )
+            ],
             finish=publish,
         )
 
@@ -247,7 +249,7 @@ def build_slack_report(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefi
         """Posts the night's report to the finance channel once, and records where it went."""
         yield from each_night(
             context,
-            lambda night: post_night(context, config, warehouse, report_files, slack, night),
+            lambda night: [post_night(context, config, warehouse, report_files, slack, night)],
         )
 
     return slack_report

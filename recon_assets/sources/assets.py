@@ -113,7 +113,7 @@ def build_source_asset(
         staged = for_run(warehouse, context)
         yield from each_night(
             context,
-            lambda night: load_night(context, landing, staged, scope, night),
+            lambda night: [load_night(context, landing, staged, scope, night)],
             finish=lambda results: publish_if_last(staged, context, results),
         )
 
