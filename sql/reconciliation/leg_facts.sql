@@ -37,7 +37,7 @@ DROP TABLE evaluated_window_keys;
 -- The SLA is the leg's, or the longest override among the records that start the break.
 CREATE OR REPLACE TEMPORARY TABLE pair_sides AS
 WITH sides AS (
-  SELECT leg, leg_part, match_key AS key,
+  SELECT leg_part, match_key AS key,
          SUM(CASE WHEN side = 'a' THEN (CASE WHEN unknown_account THEN 0 ELSE quantity END) END)
            AS a_quantity,
          SUM(CASE WHEN side = 'a' THEN (CASE WHEN unknown_account THEN 0 ELSE 1 END) END)
@@ -63,7 +63,7 @@ WITH sides AS (
          MAX(CASE WHEN side = 'b' THEN sla_override END) AS b_sla_override,
          MIN(business_date) AS first_date
   FROM leg_inputs
-  GROUP BY leg, leg_part, match_key
+  GROUP BY leg_part, match_key
 )
 SELECT sides.*,
        COALESCE(CASE WHEN a_records IS NULL THEN b_sla_override ELSE a_sla_override END,
