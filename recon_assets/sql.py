@@ -34,6 +34,11 @@ def sql_files() -> list[str]:
     return sorted(str(p.relative_to(SQL_DIR).with_suffix("")) for p in SQL_DIR.rglob("*.sql"))
 
 
+def ddl_files() -> list[str]:
+    """The files of `sql/ddl/`: every stored table's CREATE, as each warehouse makes it."""
+    return [name for name in sql_files() if name.startswith("ddl/")]
+
+
 @cache
 def statements(
     name: str,

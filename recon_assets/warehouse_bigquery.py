@@ -31,7 +31,7 @@ from sqlglot.errors import ErrorLevel
 
 from recon_assets.redact import redact, redact_error
 from recon_assets.settings import Settings
-from recon_assets.sql import SOURCE_DIALECT, load_sql, sql_files
+from recon_assets.sql import SOURCE_DIALECT, ddl_files, load_sql
 from recon_assets.warehouse import PartitionWrites, quoted_identifier
 
 DIALECT = "bigquery"
@@ -65,9 +65,8 @@ JOB_LABELS = {"app": "recon_assets"}
 def ddl_trees() -> tuple[exp.Create, ...]:
     """Every CREATE TABLE of `sql/ddl/`, parsed from its DuckDB source."""
     found = []
-    for name in sql_files():
-        if name.startswith("ddl/"):
-            found += [t for t in sqlglot.parse(load_sql(name), read=SOURCE_DIALECT) if t]
+    for name in ddl_files():
+        found += [t for t in sqlglot.parse(load_sql(name), read=SOURCE_DIALECT) if t]
     return tuple(t for t in found if isinstance(t, exp.Create) and t.kind == "TABLE")
 
 

@@ -12,19 +12,14 @@ from typing import Any, ClassVar
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
-from recon_assets.sql import sql_files, statements
+from recon_assets.sql import ddl_files, statements
 from recon_assets.warehouse import DuckDBSession
 
 
 @cache
 def ddl_statements() -> tuple[str, ...]:
     """Every table's `CREATE ... IF NOT EXISTS`, run as each session opens (read once)."""
-    return tuple(
-        statement
-        for name in sql_files()
-        if name.startswith("ddl/")
-        for statement in statements(name)
-    )
+    return tuple(statement for name in ddl_files() for statement in statements(name))
 
 
 class DuckDBWarehouse(DuckDBResource):
