@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from recon_assets.settings import SettingsError
 
 DEBUG_HINT = "(recon --debug ... prints the traceback)"
 NO_SPACE = os.strerror(errno.ENOSPC)  # "No space left on device"
+# DuckDB's words when another process has the file open (a run holds it until it ends).
+LOCKED = re.compile(r'Could not set lock on file "([^"]+)".*?\(PID (\d+)\)', re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,14 @@ def explain(err: BaseException, home: str) -> Outcome:
             )
         if isinstance(e, OSError) and e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
             return Outcome(_cannot_write(e, home), BAD_INPUT)
+        locked = LOCKED.search(str(e)) if isinstance(e, duckdb.IOException) else None
+        if locked:
+            file, pid = locked.groups()
+            return Outcome(
+                f"{before}the warehouse {file} is in use by process {pid} (a run holds it until "
+                "it ends): run again once that has finished",
+                FAILURE,
+            )
         if isinstance(e, sqlite3.OperationalError | duckdb.IOException) and (
             "unable to open" in str(e) or "read-only" in str(e) or "Permission" in str(e)
         ):

@@ -1,12 +1,18 @@
-"""DuckDB's memory is bounded by settings, and spills under RECON_HOME rather than growing."""
+"""The embedded DuckDB: its memory is bounded by settings and spills under RECON_HOME rather
+than growing; a run holds its file open while it runs, and only then."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
+
+import dagster as dg
 
 from recon_assets.resources import build_warehouse
 from recon_assets.settings import Settings
+from recon_assets.warehouse_duckdb import DuckDBWarehouse
 
 
 def test_memory_limit_and_temp_directory_come_from_settings(tmp_path, monkeypatch):
@@ -28,3 +34,27 @@ def test_the_default_limit_is_a_quarter_of_the_machine_at_most_3_gb(tmp_path, mo
     assert (
         Settings.from_env().duckdb_config["memory_limit"] == f"{min(machine // 4 // 2**20, 3072)}MB"
     )
+
+
+def _another_process_opens(database: Path) -> bool:
+    opens = "import duckdb, sys; duckdb.connect(sys.argv[1]).close()"
+    return subprocess.run([sys.executable, "-c", opens, str(database)]).returncode == 0
+
+
+def test_a_run_holds_its_file_between_sessions_and_lets_go_when_it_ends(tmp_path):
+    database = tmp_path / "recon.duckdb"
+    between_sessions: list[bool] = []
+
+    @dg.asset
+    def two_sessions(warehouse: DuckDBWarehouse) -> None:
+        for value in (1, 2):
+            with warehouse.session() as session:
+                session.execute(f"CREATE OR REPLACE TABLE t AS SELECT {value} AS v")
+            between_sessions.append(_another_process_opens(database))
+
+    result = dg.materialize(
+        [two_sessions], resources={"warehouse": DuckDBWarehouse(database=str(database))}
+    )
+    assert result.success
+    assert between_sessions == [False, False]
+    assert _another_process_opens(database)

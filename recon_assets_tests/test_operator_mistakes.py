@@ -1711,3 +1711,25 @@ def test_a_night_dagster_has_no_partition_for_names_the_range(store: Store) -> N
         f"are {first} (RECON_START_DATE) to {last} (the last complete day in RECON_TIMEZONE)",
         2,
     )
+
+
+def test_a_warehouse_held_by_another_process_is_one_line_naming_it(store: Store) -> None:
+    # Another process holds the file open, as a run does until it ends.
+    database = store.home / "recon.duckdb"
+    hold = "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('held', flush=True); input()"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", hold, str(database)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "held\n"
+        result = CliRunner().invoke(app, ["exceptions", "--date", N1])
+    finally:
+        holder.communicate("\n")
+    assert (result.output, result.exit_code) == (
+        f"the warehouse {database} is in use by process {holder.pid} (a run holds it until it "
+        "ends): run again once that has finished\n",
+        1,
+    )
