@@ -13,7 +13,7 @@ from recon_assets.generator import generate
 from recon_assets.sources.catalog import SOURCES_BY_NAME
 from recon_assets.sources.landing import LandingError, parse_landing_file
 from recon_assets.sources.resource import LandingSource
-from recon_assets.sources.schemas import TEXT
+from recon_assets.sources.schemas import TEXT, timestamp_with_offset
 from recon_assets_tests.conftest import write_landing
 
 DAY = "2026-03-28"
@@ -392,3 +392,42 @@ def test_generated_files_parse_to_exactly_the_independently_parsed_frame(tmp_pat
         spec = SOURCES_BY_NAME[path.parent.name]
         frame = parse_landing_file(path, spec)
         pd.testing.assert_frame_equal(frame, _independent_parse(path, spec), check_exact=True)
+
+
+# Shaped like an ISO-8601 time with an offset, each at an edge of what parses: Arrow's quick
+# parse must never accept a value that pandas' exact one refuses.
+EDGE_TIMESTAMPS = [
+    "2026-03-28T10:00:00+01:00",
+    "2026-03-28 10:00+0100",
+    "2026-03-28T10:00:00.123456789Z",
+    "2026-03-28T10:00:00.1234567891-00:00",
+    "2024-02-29T10:00:00+01:00",
+    "2026-02-29T10:00:00+01:00",
+    "2026-04-31T10:00:00+01:00",
+    "2026-13-01T10:00:00+01:00",
+    "2026-00-10T10:00:00+01:00",
+    "2026-03-00T10:00:00+01:00",
+    "2026-03-28T24:00:00+01:00",
+    "2026-03-28T10:60:00+01:00",
+    "2026-03-28T23:59:60+01:00",
+    "2026-03-28T10:00:00+23:59",
+    "2026-03-28T10:00:00+24:00",
+    "2026-03-28T10:00:00-99:99",
+    "1677-09-21T00:13:00+00:00",
+    "1677-09-21T00:11:00+00:00",
+    "2262-04-11T23:00:00+01:00",
+    "2262-04-11T23:00:00-01:00",
+    "2300-01-01T00:00:00+00:00",
+    "0000-01-01T00:00:00+00:00",
+]
+
+
+@pytest.mark.parametrize("value", EDGE_TIMESTAMPS)
+def test_timestamp_check_gives_pandas_verdict_alone_and_among_good_values(value):
+    def pandas_verdict(series: pd.Series) -> list[bool]:
+        parsed = pd.to_datetime(series, format="ISO8601", utc=True, errors="coerce")
+        return parsed.notna().tolist()
+
+    for values in ([value], [GOOD_ORDER["event_ts"], value, GOOD_ORDER["event_ts"]]):
+        series = pd.Series(values, dtype=TEXT)
+        assert timestamp_with_offset(series).tolist() == pandas_verdict(series)

