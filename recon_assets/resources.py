@@ -21,7 +21,6 @@ from recon_assets.rules_resource import RulesResource
 from recon_assets.settings import ANTHROPIC_KEY_ENV, SLACK_TOKEN_ENV, Settings
 from recon_assets.sources.resource import LandingSource
 from recon_assets.warehouse import Warehouse
-from recon_assets.warehouse_bigquery import BigQueryWarehouse
 from recon_assets.warehouse_duckdb import DuckDBWarehouse
 
 
@@ -34,6 +33,9 @@ def duckdb_resources(settings: Settings) -> dict[str, Any]:
 
 
 def bigquery_resources(settings: Settings) -> dict[str, Any]:
+    # Google's client libraries load only for a BigQuery store.
+    from recon_assets.warehouse_bigquery import BigQueryWarehouse
+
     return {"warehouse": BigQueryWarehouse.from_settings(settings)}
 
 

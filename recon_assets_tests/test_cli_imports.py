@@ -113,6 +113,18 @@ def test_the_commands_that_materialise_do_load_the_graph():
     assert {"dagster", "recon_assets.definitions"} <= loaded("run", "--help")
 
 
+def test_a_run_on_duckdb_loads_no_google_client_library(settings):
+    """Google's libraries (0.4 s a process) load only for a BigQuery store."""
+    books = Books()
+    books.web_sale(day(1), "1001")
+    books.write(settings.landing_dir, 1)
+    modules = loaded("run", "--date", day(1).isoformat())
+    assert "recon_assets.reconciliation.matching" in modules  # the night was matched
+    google = ("google.cloud", "google.api_core", "google.auth", "dagster_gcp")
+    assert not {m for m in modules if m.startswith(google)}
+    assert "recon_assets.staging_bigquery" not in modules
+
+
 def test_the_help_lists_every_command_with_the_first_line_of_its_own_help():
     listing = CliRunner().invoke(app, ["--help"])
     assert listing.exit_code == 0, listing.output

@@ -18,8 +18,11 @@ COMMAND_LINE_LAZY_IMPORTS = {
     ("recon_assets/main.py", "recon_assets.cli"),
     # DuckDB's error classes load only when a command failed.
     ("recon_assets/cli.py", "recon_assets.cli_errors"),
-    # Google's client libraries load only for a BigQuery store.
+    # Google's client libraries load only for a BigQuery store: the commands that read, and
+    # a run (its resources and its staging) on DuckDB.
     ("recon_assets/stored.py", "recon_assets.warehouse_bigquery"),
+    ("recon_assets/resources.py", "recon_assets.warehouse_bigquery"),
+    ("recon_assets/staging.py", "recon_assets.staging_bigquery"),
 }
 
 

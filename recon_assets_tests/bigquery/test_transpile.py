@@ -9,12 +9,8 @@ from sqlglot.errors import ErrorLevel
 
 from recon_assets.sources.catalog import SOURCES
 from recon_assets.sql import sql_files, statements
-from recon_assets.staging import (
-    bigquery_names,
-    bigquery_night_tables,
-    bigquery_staging,
-    staging_schema,
-)
+from recon_assets.staging import staging_schema
+from recon_assets.staging_bigquery import bigquery_names, bigquery_night_tables, bigquery_staging
 from recon_assets.warehouse_bigquery import (
     bigquery_ddl,
     partition_column,
