@@ -6,12 +6,13 @@ Generates one business date (and `--history-days` nights before it) as canonical
 landing files, then times, each as a whole process on the same files: the physical floor
 (`floor_duckdb.py`, one DuckDB statement), the pandas peer (`peer_pandas.py`) and the product
 (`recon run --date D --landing DIR`, fresh RECON_HOME, RECON_START_DATE=D: the first night).
-With `--history-days H` the H nights before D are reconciled first (`recon backfill`, not
-timed) and `recon run --date D` is timed again: a night with H nights behind it. Wall is the
-process's; peak RSS is `/usr/bin/time -v`'s; the engine steps (matched_ledger and
-classified_variances) are timed by Dagster's step events in the run's record. Last, the
-product's breaks are compared with `expected_breaks.parquet`: every injected (leg, key) must be
-a break, and no other key a genuine_error or mapping break on those legs.
+With `--history-days H` the H nights before D are reconciled first (`recon backfill`, one
+process, timed too: what a retailer's first backfill costs) and `recon run --date D` is timed
+again: a night with H nights behind it. Wall is the process's; peak RSS is `/usr/bin/time
+-v`'s; the engine steps (matched_ledger and classified_variances) are timed by Dagster's step
+events in the run's record. Last, the product's breaks are compared with
+`expected_breaks.parquet`: every injected (leg, key) must be a break, and no other key a
+genuine_error or mapping break on those legs.
 """
 
 from __future__ import annotations
@@ -98,25 +99,17 @@ def product_env(home: Path, landing: Path, start: date) -> dict[str, str]:
 
 def run_product(home: Path, landing: Path, start: date, night: date, log: Path) -> dict:
     env = product_env(home, landing, start)
+    backfill = None
     if start < night:
-        subprocess.run(
-            [
-                str(RECON),
-                "backfill",
-                "--start",
-                start.isoformat(),
-                "--end",
-                str(night - timedelta(1)),
-            ],
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        last = str(night - timedelta(1))
+        command = [str(RECON), "backfill", "--start", start.isoformat(), "--end", last]
+        backfill = timed(command, log.with_name("backfill.log"), env)
     command = [str(RECON), "run", "--date", night.isoformat(), "--landing", str(landing)]
     result = timed(command, log, env)
     steps = step_seconds(home, night)
     result["engine"] = sum(steps.get(s, 0.0) for s in ENGINE_STEPS)
     result["steps"] = sum(steps.values())
+    result["backfill"] = backfill
     return result
 
 
@@ -235,6 +228,12 @@ def main() -> None:
             f"history: wall {behind['wall'] / first['wall']:.2f}x, engine steps "
             f"{behind['engine'] / first['engine']:.2f}x, "
             f"peak RSS {behind['rss'] / first['rss']:.2f}x the first night"
+        )
+        backfill = behind["backfill"]
+        print(
+            f"backfill of the {args.history_days} nights before (one `recon backfill`): "
+            f"{backfill['wall']:.0f} s, {backfill['wall'] / args.history_days:.2f} s a night, "
+            f"peak {backfill['rss']:.0f} MiB"
         )
     print(f"breaks vs expected_breaks.parquet: {agreement}")
     print(f"logs: {logs}")
