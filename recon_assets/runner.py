@@ -55,11 +55,23 @@ def nights(start: date, end: date) -> list[str]:
     return [(start + timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
 
 
+# The most nights one run reconciles: a run stages every night it writes and publishes them at
+# once (staging.py), so a longer range is taken a month at a time. What a run holds is then
+# bounded by a month, not by the range: a year's backfill (365 nights) in one run staged
+# every night's breaks and reports until the end, and ran out of memory publishing them.
+NIGHTS_PER_RUN = 31
+
+
 def contiguous(dates: Iterable[str]) -> list[tuple[str, str]]:
-    """Sorted nights as runs of consecutive dates: (first, last) of each."""
+    """Sorted nights as runs of consecutive dates, at most NIGHTS_PER_RUN a run: (first, last)
+    of each."""
     spans: list[list[date]] = []
     for night in sorted(date.fromisoformat(d) for d in dates):
-        if spans and night - spans[-1][1] == timedelta(days=1):
+        if (
+            spans
+            and night - spans[-1][1] == timedelta(days=1)
+            and (night - spans[-1][0]).days < NIGHTS_PER_RUN
+        ):
             spans[-1][1] = night
         else:
             spans.append([night, night])
@@ -157,8 +169,8 @@ def materialize_nights(
     catch_up: Sequence[str] = (),
     allow_empty: bool = False,
 ) -> list[dg.ExecuteInProcessResult]:
-    """Nights in date order, one run per span of consecutive nights: each night reads the
-    open breaks the night before left.
+    """Nights in date order, one run per span of consecutive nights (at most NIGHTS_PER_RUN):
+    each night reads the open breaks the night before left.
 
     `catch_up`: earlier nights reconciled first, as a backfill (they never post to Slack).
     """

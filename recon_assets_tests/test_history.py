@@ -7,14 +7,16 @@ import json
 from datetime import date, timedelta
 
 import dagster as dg
+import duckdb
 import pytest
 from dagster._core.errors import DagsterAssetCheckFailedError
 from typer.testing import CliRunner
 
+from recon_assets import runner as runner_module
 from recon_assets.cli import app
 from recon_assets.generator import generate
 from recon_assets.history import HistoryIncomplete, nights_to_reconcile
-from recon_assets.runner import materialize_night, materialize_range
+from recon_assets.runner import contiguous, materialize_night, materialize_range
 from recon_assets.settings import Settings
 
 START = date(2026, 5, 4)  # the settings fixture's RECON_START_DATE
@@ -132,3 +134,49 @@ def test_one_run_over_a_range_equals_the_nights_run_one_by_one(
         materialize_night(one_by_one, str(night), instance=dg.DagsterInstance.ephemeral())
     assert {str(n): _exceptions(str(n)) for n in NIGHTS} == as_range
     assert any(as_range.values())
+
+
+def test_a_long_range_is_taken_a_month_at_a_time():
+    days = [(START + timedelta(days=i)).isoformat() for i in (*range(70), 80, 81)]
+    spans = contiguous(days)
+    assert spans == [
+        (days[0], days[30]),
+        (days[31], days[61]),
+        (days[62], days[69]),
+        (days[70], days[71]),
+    ]
+    assert all(date.fromisoformat(b) - date.fromisoformat(a) < timedelta(31) for a, b in spans)
+
+
+def _stored(home) -> dict[str, object]:
+    """What a night leaves behind that does not name its run: the audit trail and reports."""
+    with duckdb.connect(str(home / "recon.duckdb"), read_only=True) as con:
+        tables = {
+            table: con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+            for table in (
+                "leg_facts",
+                "fact_records",
+                "entity_records",
+                "matched_ledger",
+                "classified_variances",
+            )
+        }
+    reports = {p.name: p.read_bytes() for p in sorted((home / "reports").glob("*.md"))}
+    return {**tables, **reports}
+
+
+def test_a_backfill_in_several_runs_stores_what_one_run_does(
+    settings, landing, tmp_path, monkeypatch
+):
+    result = runner.invoke(app, ["backfill", "--start", str(START), "--end", LAST])
+    assert result.exit_code == 0, result.output
+    one_run = _stored(settings.home)
+
+    monkeypatch.setattr(runner_module, "NIGHTS_PER_RUN", 2)
+    monkeypatch.setenv("RECON_HOME", str(tmp_path / "in_runs"))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "in_runs" / "dagster"))
+    result = runner.invoke(app, ["backfill", "--start", str(START), "--end", LAST])
+    assert result.exit_code == 0, result.output
+    with dg.DagsterInstance.from_config(str(tmp_path / "in_runs" / "dagster")) as instance:
+        assert len(instance.get_runs()) == 2  # nights 1-2, then night 3
+    assert _stored(tmp_path / "in_runs") == one_run
