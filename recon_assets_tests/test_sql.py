@@ -70,6 +70,7 @@ BUILT_AT_RUN_TIME = {
     "recon_assets/warehouse.py",
     "recon_assets/warehouse_bigquery.py",
     "recon_assets/staging.py",
+    "recon_assets/staging_bigquery.py",
     "recon_assets/sources/landing.py",
 }
 STATEMENT = re.compile(
