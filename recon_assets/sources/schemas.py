@@ -60,7 +60,7 @@ def timestamp_with_offset(series: pd.Series) -> pd.Series:
     candidates = series.where(shaped)
     try:
         # Arrow parses a whole column about twenty times faster than pandas, and accepts
-        # nothing pandas refuses (test_schemas holds it to that); when it refuses a value,
+        # nothing pandas refuses (test_landing holds it to that); when it refuses a value,
         # pandas says which ones are bad, as it always has.
         pyarrow.array(candidates, type=pyarrow.string(), from_pandas=True).cast(_UTC_NANOSECONDS)
         return shaped
