@@ -14,10 +14,6 @@ import pytest
 
 from recon_assets_tests.conftest import CHECKOUT, free_port
 
-# Each starts a whole Dagster stack (webserver, daemon, code server): on 2 cores, two at once
-# starve each other's start and stop, so they share one xdist worker (`--dist loadgroup`).
-pytestmark = pytest.mark.xdist_group("dagster_stack")
-
 STARTUP_SECONDS = 180
 # Measured 5 to 11 s on a busy 2-core machine; dagster dev itself gives a child 60 s.
 STOP_SECONDS = 60

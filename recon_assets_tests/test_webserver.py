@@ -22,10 +22,6 @@ from recon_assets.runner import materialize_nights, nights
 from recon_assets.settings import Settings
 from recon_assets_tests.conftest import CHECKOUT, free_port
 
-# Each starts a whole Dagster stack (webserver, daemon, code server): on 2 cores, two at once
-# starve each other's start and stop, so they share one xdist worker (`--dist loadgroup`).
-pytestmark = pytest.mark.xdist_group("dagster_stack")
-
 FIRST = date(2026, 3, 20)
 LAST = FIRST + timedelta(days=2)
 STARTUP_SECONDS = 120
