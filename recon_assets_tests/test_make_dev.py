@@ -60,6 +60,14 @@ def _started(home: Path, port: int, make: subprocess.Popen) -> set[int]:
     raise AssertionError(f"make dev did not start its webserver, daemon and code server: {make}")
 
 
+def _as_a_terminal_starts_it() -> None:
+    """Default dispositions for the stop signals: a terminal or a supervisor gives them, but a
+    launcher that ignored them (`nohup`, `cmd &` in a script) passes its ignores on to every
+    child, and dagster dev would then never hear the signal this test sends."""
+    for stop_signal in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+        signal.signal(stop_signal, signal.SIG_DFL)
+
+
 def _ctrl_c(make: subprocess.Popen) -> None:
     """A terminal sends Ctrl-C to its whole foreground process group."""
     os.killpg(make.pid, signal.SIGINT)
@@ -81,6 +89,7 @@ def test_make_dev_stops_with_every_child_within_bound(stop, tmp_path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # its own group, as a terminal gives the command it runs
+        preexec_fn=_as_a_terminal_starts_it,
     )
     try:
         running = _started(dagster_home, port, make)
