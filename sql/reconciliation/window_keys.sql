@@ -3,9 +3,10 @@
 -- configured (rules/mappings.yaml), `key` is the part of the key every normalisation of
 -- leg_facts.sql keeps (lower-cased, without '#', its last run of letters and digits, no
 -- leading zeros), so no spelling of a key is left out; `raw_key` is the key as delivered.
--- Records from $read_from (the lookback window, or an older carried record's day) up to
--- tonight; none on a first night, when there is nothing before tonight to link. One piece
--- per source, in reconciliation/window_keys/.
+-- Records of the lookback window up to tonight; none on a first night, when there is nothing
+-- before tonight to link. Older records of a break still open are read by their ids
+-- (carried.sql, universe.sql), so a break open for a year does not make every night read a
+-- year of records. One piece per source, in reconciliation/window_keys/.
 CREATE OR REPLACE TEMPORARY TABLE window_keys AS
 SELECT source, record_id, business_date, key AS raw_key,
        CASE
