@@ -51,6 +51,7 @@ CLUSTERING: dict[str, tuple[str, ...]] = {
     "source_deliveries": ("source",),
     "night_digests": ("asset",),
     "report_history": ("run_id",),
+    "report_text": ("run_id", "part"),
     "slack_posts": ("channel",),
 }
 # The tables the sources are loaded into (DESIGN.md section 4), as sql/ddl declares them.

@@ -8,10 +8,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from recon_assets.reporting.narrative import RenderedReport
 from recon_assets.reporting.slack_text import Posted
 from recon_assets.sql import statements
 from recon_assets.warehouse import Warehouse, plain_records, run_sql
+
+# report_text's pieces: small rows keep a night's append cheap (sql/ddl/reporting.sql).
+REPORT_PIECE_CHARS = 1000
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,19 @@ def _query(warehouse: Warehouse, name: str, params: dict[str, Any]) -> list[dict
         return plain_records(run_sql(session, f"reporting/{name}", params))
 
 
+def report_pieces(report: RenderedReport) -> pd.DataFrame:
+    """The report's text as report_text keeps it: each part in pieces of REPORT_PIECE_CHARS."""
+    parts = {"markdown": report.markdown, "payload": report.payload_json()}
+    pieces = [
+        (part, seq, text[start : start + REPORT_PIECE_CHARS])
+        for part, text in parts.items()
+        for seq, start in enumerate(range(0, len(text), REPORT_PIECE_CHARS))
+    ]
+    return pd.DataFrame(pieces, columns=["part", "seq", "piece"]).astype(
+        {"part": "object", "seq": "int32", "piece": "object"}
+    )
+
+
 def keep_report(warehouse: Warehouse, run_id: str, report: RenderedReport, narrator: str) -> str:
     report_digest = digest(report)
     params = {
@@ -62,25 +80,32 @@ def keep_report(warehouse: Warehouse, run_id: str, report: RenderedReport, narra
         "run_id": run_id,
         "clean": report.clean,
         "narrator": narrator,
-        "markdown": report.markdown,
-        "payload": report.payload_json(),
         "digest": report_digest,
     }
     (query,) = statements("reporting/keep_report")
+    (text_query,) = statements("reporting/keep_report_text")
     with warehouse.session() as session:
+        session.load("report_pieces", report_pieces(report))
         session.append_from("report_history", query, params)
+        session.append_from("report_text", text_query, params)
     return report_digest
+
+
+def _kept_report(
+    warehouse: Warehouse, recon_date: str, run_id: str = "", report_digest: str = ""
+) -> list[dict[str, Any]]:
+    return _query(
+        warehouse,
+        "kept_report",
+        {"recon_date": date.fromisoformat(recon_date), "run_id": run_id, "digest": report_digest},
+    )
 
 
 def stored_report(
     warehouse: Warehouse, recon_date: str, run_id: str = ""
 ) -> tuple[RenderedReport, str] | None:
     """The report this run kept for the night, else the latest kept; with its digest."""
-    rows = _query(
-        warehouse,
-        "latest_report",
-        {"recon_date": date.fromisoformat(recon_date), "run_id": run_id},
-    )
+    rows = _kept_report(warehouse, recon_date, run_id)
     if not rows:
         return None
     row = rows[0]
@@ -94,11 +119,7 @@ def previous_post(warehouse: Warehouse, recon_date: str) -> dict[str, Any] | Non
 
 def posted_report(warehouse: Warehouse, recon_date: str, report_digest: str) -> RenderedReport:
     """The report a post was made from (kept in report_history before every post)."""
-    [row] = _query(
-        warehouse,
-        "posted_report",
-        {"recon_date": date.fromisoformat(recon_date), "digest": report_digest},
-    )
+    [row] = _kept_report(warehouse, recon_date, report_digest=report_digest)
     return RenderedReport.from_payload(row["markdown"], row["payload"])
 
 

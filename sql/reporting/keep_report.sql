@@ -1,3 +1,4 @@
--- This run's report of the night, as kept (appended: earlier runs' reports stay).
+-- This run's report of the night, as kept (appended: earlier runs' reports stay); its text
+-- is kept in report_text (keep_report_text.sql).
 SELECT $recon_date AS recon_date, $run_id AS run_id, now() AS recorded_at, $clean AS clean,
-    $narrator AS narrator, $markdown AS markdown, $payload AS payload, $digest AS digest;
+    $narrator AS narrator, '' AS markdown, '' AS payload, $digest AS digest;
