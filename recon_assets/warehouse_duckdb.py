@@ -15,14 +15,16 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr
 
-from recon_assets.sql import ddl_files, statements
+from recon_assets.sql import ddl_files, sql_files, statements
 from recon_assets.warehouse import DuckDBSession
 
 
 @cache
 def ddl_statements() -> tuple[str, ...]:
-    """Every table's `CREATE ... IF NOT EXISTS`, run as each session opens (read once)."""
-    return tuple(statement for name in ddl_files() for statement in statements(name))
+    """Every table's `CREATE ... IF NOT EXISTS`, then what moves a store kept by an earlier
+    version to today's layout (`sql/upgrade/`), run as each session opens (read once)."""
+    upgrades = [name for name in sql_files() if name.startswith("upgrade/")]
+    return tuple(statement for name in [*ddl_files(), *upgrades] for statement in statements(name))
 
 
 class DuckDBWarehouse(DuckDBResource):

@@ -9,7 +9,7 @@ WITH chosen AS (
   LIMIT 1
 ),
 text AS (
-  SELECT t.part, string_agg(t.piece, '' ORDER BY t.seq) AS body
+  SELECT t.part, string_agg(t.piece, '' ORDER BY t.seq NULLS FIRST) AS body
   FROM report_text AS t
   JOIN chosen AS c ON t.run_id = c.run_id AND t.digest = c.digest
   WHERE t.recon_date = $recon_date
