@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from recon_assets.breaks import evidence_records, pick_breaks, rule_selects
@@ -59,38 +60,68 @@ def break_id(check: str, key: str) -> str:
     return "brk_" + hashlib.sha256(f"{check}\x1f{key}".encode()).hexdigest()[:16]
 
 
-def broken_parts(facts: pd.DataFrame) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    """Every open part of each (check, key), in the order the leg lists its parts."""
-    out: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for fact in facts[facts["class"].notna()].to_dict("records"):
-        fact = {k: plain(v) for k, v in fact.items()}
-        out.setdefault((fact["check_name"], fact["key"]), []).append(fact)
-    for (check, _), parts in out.items():
-        order = [p.part for p in LEGS_BY_CHECK[check].parts]
-        parts.sort(key=lambda f: order.index(f["part"]))
-    return out
+# What a break's sentence reads of each of its parts (reasons.py).
+REASON_FIELDS = [
+    "check_name",
+    "part",
+    "key",
+    "kind",
+    "a_currency",
+    "b_currency",
+    "a_quantity",
+    "b_quantity",
+    "a_records",
+    "b_records",
+    "age_days",
+    "sla_days",
+    "b_system",
+    "mapped_key",
+    "mapped_level",
+    "missing_kind",
+]
 
 
-def fact_currency(fact: Mapping[str, Any]) -> str | None:
-    return fact.get("a_currency") or fact.get("b_currency")
+def as_plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Python values and None for missing ones, column by column, not value by value."""
+    return frame.astype(object).where(frame.notna(), None)
 
 
-def money_at_stake(fact: Mapping[str, Any]) -> int:
-    a, b = int(fact.get("a_amount") or 0), int(fact.get("b_amount") or 0)
-    kind = fact["kind"]
-    # A mapping break puts the real amount at stake, not the slip: the expected side's.
-    if fact["check_name"] == SALE_VS_SHIPMENT or kind in MAPPING_KINDS:
-        return abs(a) or abs(b)
-    if not fact.get("a_records"):
-        return abs(b)
-    if not fact.get("b_records"):
-        return abs(a)
-    return abs(a - b)
+def open_parts(facts: pd.DataFrame) -> pd.DataFrame:
+    """Every open part, in the order its leg lists its parts."""
+    order = pd.DataFrame(
+        [(leg.check, p.part, i) for leg in LEGS_BY_CHECK.values() for i, p in enumerate(leg.parts)],
+        columns=["check_name", "part", "_order"],
+    )
+    parts = facts[facts["class"].notna()].merge(order, on=["check_name", "part"])
+    return parts.sort_values(["check_name", "key", "_order"], ignore_index=True)
 
 
-def leg_money_at_stake(parts: list[dict[str, Any]], currency: str | None) -> int:
-    """The money at stake over every broken part of a leg, in the break's currency."""
-    return sum(money_at_stake(p) for p in parts if fact_currency(p) in (currency, None))
+def money_at_stake(parts: pd.DataFrame) -> pd.Series:
+    """Each part's money at stake: a mapping break puts the real amount at stake, not the
+    slip (the expected side's); a one-sided part its one side; else the difference."""
+    a_amount, b_amount = (parts[c].fillna(0).astype("int64") for c in ("a_amount", "b_amount"))
+    a, b, diff = a_amount.abs(), b_amount.abs(), (a_amount - b_amount).abs()
+    real = (parts["check_name"] == SALE_VS_SHIPMENT) | parts["kind"].isin(MAPPING_KINDS)
+    no_a = parts["a_records"].fillna(0).eq(0)
+    no_b = parts["b_records"].fillna(0).eq(0)
+    return pd.Series(
+        np.select([real, no_a, no_b], [a.where(a != 0, b), b, a], diff),
+        index=parts.index,
+        dtype="int64",
+    )
+
+
+def leg_money_at_stake(parts: pd.DataFrame, breaks: pd.DataFrame) -> pd.Series:
+    """The money at stake over every open part of each break's leg, in the break's currency
+    (a part with no currency counts in any), indexed like `breaks`."""
+    currency = parts["a_currency"].fillna(parts["b_currency"])
+    counted = parts.assign(_money=money_at_stake(parts), _currency=currency).merge(
+        breaks[["check_name", "key", "currency"]], on=["check_name", "key"]
+    )
+    counted = counted[counted["_currency"].isna() | counted["_currency"].eq(counted["currency"])]
+    total = counted.groupby(["check_name", "key"])["_money"].sum()
+    keys = pd.MultiIndex.from_frame(breaks[["check_name", "key"]])
+    return pd.Series(total.reindex(keys, fill_value=0).to_numpy(), index=breaks.index)
 
 
 def accepting_rule(
@@ -121,12 +152,33 @@ def accepting_rule(
     return None, refusal
 
 
+def selectable(breaks: pd.DataFrame, rules: Rules) -> pd.Series:
+    """The breaks some accepted rule may select, by the selectors a break carries (id,
+    check, key, kind, currency): only these are tried against the rules, one by one."""
+    mask = pd.Series(False, index=breaks.index)
+    for rule in rules.accepted:
+        selected = pd.Series(True, index=breaks.index)
+        for column, want in (
+            ("break_id", rule.break_id),
+            ("check_name", rule.check),
+            ("key", rule.key),
+            ("kind", rule.kind),
+            ("currency", rule.currency),
+        ):
+            if want is not None:
+                selected &= breaks[column].eq(want)
+        mask |= selected
+    return mask
+
+
 def nearest_candidates(breaks: pd.DataFrame) -> dict[tuple[str, str], tuple[str, int]]:
     """For each one-sided break, the closest one-sided break on the other side of its leg.
 
     Same check, part and currency; closest quantity, then smallest key: the likeliest
     counterpart that failed to match (a typo in a key, a split payment).
     """
+    sides_of = ["check_name", "part", "key", "a_records", "b_records"]
+    breaks = breaks[[*sides_of, "a_quantity", "b_quantity", "a_currency", "b_currency"]]
     expecting = breaks[breaks["a_records"].notna() & breaks["b_records"].isna()]
     orphaned = breaks[breaks["a_records"].isna() & breaks["b_records"].notna()]
     sides = (
@@ -180,49 +232,72 @@ def classify_night(
     """Tonight's classified breaks, and last night's breaks that are gone (resolved).
 
     `evidence` is the JSON text of each open (check_name, key), built in SQL
-    (sql/reconciliation/evidence.sql). The loop is over breaks, never over records: a break's
-    records are parsed only where its sentence names unknown codes or a rule selects by record
-    fields.
+    (sql/reconciliation/evidence.sql). Ids, owners, first nights and money are worked out
+    column by column; what is written per break is its sentence, and the rules are tried
+    only on the breaks a rule's plain selectors pick (a break's records are parsed only
+    where its sentence names unknown codes or a rule selects by record fields).
     """
-    first_seen = dict(zip(previous["break_id"], previous["first_seen"], strict=True))
-    by_record = any(rule.record for rule in rules.accepted)
-    picked = pick_breaks(facts)
-    parts = broken_parts(facts)
+    picked = pick_breaks(facts).reset_index(drop=True)
+    parts = open_parts(facts)
+    picked = picked.merge(evidence, on=["check_name", "key"], how="left")
+    checks, keys = picked["check_name"], picked["key"]
+    ids = pd.Series(map(break_id, checks, keys), index=picked.index, dtype=object)
+    classes = picked[["check_name", "class"]].drop_duplicates()
+    classes["owner"] = [rules.owners.owner(c, k) for c, k in classes.itertuples(index=False)]
+    owners = picked[["check_name", "class"]].merge(classes, how="left")["owner"].astype(object)
+    currency = picked["a_currency"].fillna(picked["b_currency"])
+    first_seen = ids.map(dict(zip(previous["break_id"], previous["first_seen"], strict=True)))
+    # None, not NaN (what a bare None becomes in a frame), where nothing is known yet.
+    unknown = pd.Series([None] * len(picked), index=picked.index, dtype=object)
+    breaks = pd.DataFrame(
+        {
+            "break_id": ids,
+            "check_name": checks,
+            "key": keys,
+            "class": picked["class"],
+            "reason": unknown,
+            "owner": owners,
+            "first_seen": first_seen.map(plain, na_action="ignore").fillna(recon_date.isoformat()),
+            "age_days": picked["age_days"].astype("int64"),
+            "amount_minor": 0,
+            "currency": as_plain(currency),
+            "evidence": picked["evidence"].fillna("[]"),
+            "kind": picked["kind"],
+            "accepted_rule": unknown,
+            "rule_not_applied": unknown,
+        },
+        columns=BREAK_COLUMNS,
+    )
+    breaks["amount_minor"] = leg_money_at_stake(parts, breaks).astype("int64")
+    # The sentence: from the leg's open parts, as plain values.
+    leg_parts: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for part in as_plain(parts[REASON_FIELDS]).to_dict("records"):
+        leg_parts.setdefault((part["check_name"], part["key"]), []).append(part)
     nearest = nearest_candidates(picked)
-    rows = []
-    with_evidence = picked.merge(evidence, on=["check_name", "key"], how="left")
-    for fact in with_evidence.to_dict("records"):
-        fact = {k: plain(v) for k, v in fact.items()}
-        check, key = fact["check_name"], fact["key"]
-        text = fact["evidence"] or "[]"
-        records = evidence_records(text) if by_record or fact["kind"] in UNKNOWN_CODE_KINDS else []
-        unknown = unknown_codes(records, rules)
-        broken = parts[(check, key)]
-        currency = fact_currency(fact)
-        brk = {
-            "break_id": break_id(check, key),
-            "check_name": check,
-            "key": key,
-            "class": fact["class"],
-            "kind": fact["kind"],
-            "reason": reason(broken, unknown, nearest.get((check, key))),
-            "owner": rules.owners.owner(check, fact["class"]),
-            "first_seen": plain(first_seen.get(break_id(check, key))) or recon_date.isoformat(),
-            "age_days": int(fact["age_days"]),
-            "amount_minor": leg_money_at_stake(broken, currency),
-            "currency": currency,
-            "evidence": text,
-            "accepted_rule": None,
-            "rule_not_applied": None,
-        }
-        rule, refusal = accepting_rule(brk, records, rules, recon_date)
+    by_record = any(rule.record for rule in rules.accepted)
+    needs_records = picked["kind"].isin(UNKNOWN_CODE_KINDS) | by_record
+    records = {i: evidence_records(breaks.at[i, "evidence"]) for i in breaks.index[needs_records]}
+    breaks["reason"] = [
+        reason(
+            leg_parts[(check, key)],
+            unknown_codes(records.get(i, []), rules),
+            nearest.get((check, key)),
+        )
+        for i, check, key in zip(breaks.index, checks, keys, strict=True)
+    ]
+    for i in breaks.index[selectable(breaks, rules)]:
+        brk = {k: plain(v) for k, v in breaks.loc[i].items()}
+        rule, refusal = accepting_rule(brk, records.get(i, []), rules, recon_date)
         if rule is not None:
-            brk.update({"class": KNOWN_ACCEPTED, "owner": rule.owner, "accepted_rule": rule.id})
+            decided = {"class": KNOWN_ACCEPTED, "owner": rule.owner, "accepted_rule": rule.id}
         elif refusal is not None:
             refused, why = refusal
-            brk.update({"reason": f"{brk['reason']} {why}", "rule_not_applied": refused})
-        rows.append(brk)
-    breaks = pd.DataFrame(rows, columns=BREAK_COLUMNS).sort_values(["check_name", "key"])
+            decided = {"reason": f"{brk['reason']} {why}", "rule_not_applied": refused}
+        else:
+            continue
+        for column, value in decided.items():
+            breaks.at[i, column] = value
+    breaks = breaks.sort_values(["check_name", "key"])
     gone = previous[~previous["break_id"].isin(breaks["break_id"])]
     resolutions = pd.DataFrame(
         {
