@@ -1,5 +1,8 @@
--- What last reconciled night left open: the legs to re-evaluate tonight and their records
--- (the older ones are re-read by key and business date, not by scanning history).
+-- What last reconciled night left open: the legs to re-evaluate tonight and their records.
+-- Those older than the lookback window are read back by record id and business date
+-- (universe.sql), which scans each source from the oldest of them to the window: a break
+-- open for a year has tonight read a year of records (the open breaks' records are spread
+-- over those days, so zone maps skip few of them).
 CREATE OR REPLACE TEMPORARY TABLE prev_open AS
 SELECT check_name, key
 FROM leg_facts
