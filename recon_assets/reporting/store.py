@@ -15,7 +15,8 @@ from recon_assets.reporting.slack_text import Posted
 from recon_assets.sql import statements
 from recon_assets.warehouse import Warehouse, plain_records, run_sql
 
-# report_text's pieces: small rows keep a night's append cheap (sql/ddl/reporting.sql).
+# The size of report_text's pieces: small rows keep a night's append cheap (why:
+# sql/ddl/reporting.sql).
 REPORT_PIECE_CHARS = 1000
 
 

@@ -15,10 +15,12 @@ CREATE TABLE IF NOT EXISTS report_history (
     digest VARCHAR NOT NULL
 );
 
--- The text of every run's report, `part` 'markdown' or 'payload' in pieces of at most 1,000
--- characters (`seq` from 0). Small rows keep a night's append cheap: DuckDB rewrites the
--- last row group of a table it appends to, and with a report a row, that row group was
--- every report ever kept (a year at 13,000 open breaks: 2.2 GB rewritten every night).
+-- The text of every run's report, `part` 'markdown' or 'payload' in pieces (`seq` from 0):
+-- of REPORT_PIECE_CHARS characters as a run keeps them (reporting/store.py), a line each as
+-- an older store's reports were moved over (sql/upgrade/report_text.sql; a line can be
+-- longer: the payload's attachment is one). Small rows keep a night's append cheap: DuckDB
+-- rewrites the last row group of a table it appends to, and with a report a row, that row
+-- group was every report ever kept (a year at 13,000 open breaks: 2.2 GB rewritten nightly).
 CREATE TABLE IF NOT EXISTS report_text (
     recon_date DATE NOT NULL,
     run_id VARCHAR NOT NULL,
