@@ -8,7 +8,8 @@ from datetime import date
 
 import pandas as pd
 
-from recon_assets.reconciliation.classify import break_id, classify_night
+from recon_assets.reconciliation.classify import as_plain, break_id, classify_night
+from recon_assets.reconciliation.reasons import FACT_FIELDS, reason
 from recon_assets.rules import AcceptedRule, AmountBounds, load_rules
 from recon_assets.settings import DEFAULT_RULES_DIR
 
@@ -122,3 +123,37 @@ def test_rules_are_tried_only_on_the_breaks_they_select_and_say_why_not():
     untouched = by_key.drop(index=["1001", "PO-1"])
     assert untouched["accepted_rule"].isna().all()
     assert untouched["rule_not_applied"].isna().all()
+
+
+class OnlyFactFields(dict):
+    """A part as classification hands it to a sentence: reading any other field fails."""
+
+    def __getitem__(self, field: str):
+        assert field in FACT_FIELDS, f"reasons.py reads {field!r}, not in FACT_FIELDS"
+        return super().__getitem__(field)
+
+    def get(self, field: str, default=None):
+        assert field in FACT_FIELDS, f"reasons.py reads {field!r}, not in FACT_FIELDS"
+        return super().get(field, default)
+
+
+def test_a_sentence_reads_only_the_fields_classification_hands_it():
+    # One part of a store-day, then every branch of its sentence by what sends it there.
+    base = as_plain(FACTS[list(FACT_FIELDS)]).to_dict("records")[1]
+    branches = [
+        {},
+        {"kind": "key_mapping", "mapped_key": "#1", "mapped_level": 2},
+        {"kind": "missing_order_key", "key": "missing:order_ref:psp_1"},
+        {"kind": "unknown_account"},
+        {"kind": "unknown_code"},
+        {"kind": "exponent_slip"},
+        {"a_records": None},
+        {"kind": "not_posted"},
+        {"kind": "not_posted", "b_records": None},
+        {"kind": "duplicate_capture"},
+        {"b_currency": "EUR"},
+    ]
+    for change in branches:
+        part = OnlyFactFields({**base, **change})
+        assert reason([part], ("account 4001",), ("LDN02|2026-03-20", 100))
+        assert reason([part, OnlyFactFields(base)])

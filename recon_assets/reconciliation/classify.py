@@ -25,7 +25,7 @@ from recon_assets.legs import (
     SALE_VS_SHIPMENT,
 )
 from recon_assets.money import money_text
-from recon_assets.reconciliation.reasons import reason
+from recon_assets.reconciliation.reasons import FACT_FIELDS, reason
 from recon_assets.rules import ACCEPTED_POLICY_FILE, AcceptedRule, Rules
 from recon_assets.warehouse import plain
 
@@ -58,27 +58,6 @@ UNKNOWN_CODE_KINDS = ("unknown_account", "unknown_code")
 def break_id(check: str, key: str) -> str:
     """Stable across nights: the same leg and key is the same break while it stays open."""
     return "brk_" + hashlib.sha256(f"{check}\x1f{key}".encode()).hexdigest()[:16]
-
-
-# What a break's sentence reads of each of its parts (reasons.py).
-REASON_FIELDS = [
-    "check_name",
-    "part",
-    "key",
-    "kind",
-    "a_currency",
-    "b_currency",
-    "a_quantity",
-    "b_quantity",
-    "a_records",
-    "b_records",
-    "age_days",
-    "sla_days",
-    "b_system",
-    "mapped_key",
-    "mapped_level",
-    "missing_kind",
-]
 
 
 def as_plain(frame: pd.DataFrame) -> pd.DataFrame:
@@ -271,7 +250,7 @@ def classify_night(
     breaks["amount_minor"] = leg_money_at_stake(parts, breaks).astype("int64")
     # The sentence: from the leg's open parts, as plain values.
     leg_parts: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for part in as_plain(parts[REASON_FIELDS]).to_dict("records"):
+    for part in as_plain(parts[list(FACT_FIELDS)]).to_dict("records"):
         leg_parts.setdefault((part["check_name"], part["key"]), []).append(part)
     nearest = nearest_candidates(picked)
     by_record = any(rule.record for rule in rules.accepted)
@@ -280,7 +259,7 @@ def classify_night(
     breaks["reason"] = [
         reason(
             leg_parts[(check, key)],
-            unknown_codes(records.get(i, []), rules),
+            unknown_codes(records[i], rules) if i in records else (),
             nearest.get((check, key)),
         )
         for i, check, key in zip(breaks.index, checks, keys, strict=True)

@@ -14,6 +14,26 @@ from recon_assets.legs import (
 )
 from recon_assets.money import format_money
 
+# What a sentence reads of each of a leg's parts, and nothing else (classify.py converts
+# only these to plain values; test_classify.py holds the sentences to them).
+FACT_FIELDS = (
+    "check_name",
+    "part",
+    "key",
+    "kind",
+    "a_currency",
+    "b_currency",
+    "a_quantity",
+    "b_quantity",
+    "a_records",
+    "b_records",
+    "age_days",
+    "sla_days",
+    "b_system",
+    "mapped_key",
+    "mapped_level",
+    "missing_kind",
+)
 KEY_FIELDS = {
     "oms": "order_id",
     "ledger": "reference",
