@@ -4,6 +4,7 @@ over, and the rules tried on the breaks they select. Pure functions on hand-made
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pandas as pd
@@ -123,6 +124,46 @@ def test_rules_are_tried_only_on_the_breaks_they_select_and_say_why_not():
     untouched = by_key.drop(index=["1001", "PO-1"])
     assert untouched["accepted_rule"].isna().all()
     assert untouched["rule_not_applied"].isna().all()
+
+
+def test_a_sentence_names_unknown_codes_of_any_open_part_whatever_rules_exist():
+    # A store-day's sales posted with an exponent slip since yesterday (the oldest mapping
+    # part: what the break is about) and tonight its refunds posted to an account not in the
+    # chart: the sentence names that account, with or without a rule that
+    # selects by record fields (such a rule makes every break's records read).
+    store_day = "MAN01|2026-03-20"
+    facts = pd.concat(
+        [
+            FACTS,
+            pd.DataFrame(
+                [
+                    ("pos_takings_vs_ledger", store_day, "refunds", "mapping", "unknown_account",
+                     0, 1, 500, 500, 500, 0, 1, N, "GBP", "GBP", "ledger", N, N, "not_posted"),
+                    ("pos_takings_vs_ledger", store_day, "sales", "mapping", "exponent_slip",
+                     1, 1, 8_000, 80_000, 8_000, 80_000, 2, 1, "GBP", "GBP", "ledger", N, N,
+                     "not_posted"),
+                ],
+                columns=COLUMNS,
+            ),
+        ]
+    )  # fmt: skip
+    record = {"part": "refunds", "side": "b", "source": "ledger_entries", "record_id": "L-9"}
+    evidence = pd.DataFrame(
+        {
+            "check_name": ["pos_takings_vs_ledger"],
+            "key": [store_day],
+            "evidence": [json.dumps([{**record, "fields": {"account": "4999"}}])],
+        }
+    )
+    by_record = AcceptedRule(id="other", reason="r", owner="o", record={"account": "1234"})
+    without, with_rule = (
+        classify_night(facts, evidence, PREVIOUS, rules, NIGHT)[0]
+        .set_index("key")
+        .loc[store_day, "reason"]
+        for rules in (RULES, RULES.model_copy(update={"accepted": (by_record,)}))
+    )
+    assert "account 4999" in without
+    assert without == with_rule
 
 
 class OnlyFactFields(dict):

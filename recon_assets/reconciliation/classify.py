@@ -253,8 +253,15 @@ def classify_night(
     for part in as_plain(parts[list(FACT_FIELDS)]).to_dict("records"):
         leg_parts.setdefault((part["check_name"], part["key"]), []).append(part)
     nearest = nearest_candidates(picked)
-    by_record = any(rule.record for rule in rules.accepted)
-    needs_records = picked["kind"].isin(UNKNOWN_CODE_KINDS) | by_record
+    # A leg's sentence names every open part, so any part of unknown codes needs the records,
+    # whichever part the break is about and whether or not a rule selects by record fields.
+    coded = parts.loc[parts["kind"].isin(UNKNOWN_CODE_KINDS), ["check_name", "key"]]
+    needs_records = pd.Series(
+        pd.MultiIndex.from_frame(picked[["check_name", "key"]]).isin(
+            pd.MultiIndex.from_frame(coded)
+        ),
+        index=picked.index,
+    ) | any(rule.record for rule in rules.accepted)
     records = {i: evidence_records(breaks.at[i, "evidence"]) for i in breaks.index[needs_records]}
     breaks["reason"] = [
         reason(
