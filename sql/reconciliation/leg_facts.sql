@@ -38,29 +38,29 @@ DROP TABLE evaluated_window_keys;
 CREATE OR REPLACE TEMPORARY TABLE pair_sides AS
 WITH sides AS (
   SELECT leg_part, match_key AS key,
-         SUM(CASE WHEN side = 'a' THEN (CASE WHEN unknown_account THEN 0 ELSE quantity END) END)
+         SUM(CASE WHEN unknown_account THEN 0 ELSE quantity END) FILTER (WHERE side = 'a')
            AS a_quantity,
-         SUM(CASE WHEN side = 'a' THEN (CASE WHEN unknown_account THEN 0 ELSE 1 END) END)
+         SUM(CASE WHEN unknown_account THEN 0 ELSE 1 END) FILTER (WHERE side = 'a')
            AS a_records,
-         SUM(CASE WHEN side = 'a' THEN amount_minor END) AS a_amount,
-         MIN(CASE WHEN side = 'a' THEN currency END) AS a_currency,
-         MAX(CASE WHEN side = 'a' THEN business_date END) AS a_last_date,
-         SUM(CASE WHEN side = 'a' THEN (CASE WHEN unknown_code THEN 1 ELSE 0 END) END)
+         SUM(amount_minor) FILTER (WHERE side = 'a') AS a_amount,
+         MIN(currency) FILTER (WHERE side = 'a') AS a_currency,
+         MAX(business_date) FILTER (WHERE side = 'a') AS a_last_date,
+         SUM(CASE WHEN unknown_code THEN 1 ELSE 0 END) FILTER (WHERE side = 'a')
            AS a_unknown_codes,
-         MAX(CASE WHEN side = 'a' THEN sla_override END) AS a_sla_override,
-         SUM(CASE WHEN side = 'b' THEN (CASE WHEN unknown_account THEN 0 ELSE quantity END) END)
+         MAX(sla_override) FILTER (WHERE side = 'a') AS a_sla_override,
+         SUM(CASE WHEN unknown_account THEN 0 ELSE quantity END) FILTER (WHERE side = 'b')
            AS b_quantity,
-         SUM(CASE WHEN side = 'b' THEN (CASE WHEN unknown_account THEN 0 ELSE 1 END) END)
+         SUM(CASE WHEN unknown_account THEN 0 ELSE 1 END) FILTER (WHERE side = 'b')
            AS b_records,
-         SUM(CASE WHEN side = 'b' THEN (CASE WHEN unknown_account THEN 1 ELSE 0 END) END)
+         SUM(CASE WHEN unknown_account THEN 1 ELSE 0 END) FILTER (WHERE side = 'b')
            AS b_unknown,
-         SUM(CASE WHEN side = 'b' THEN amount_minor END) AS b_amount,
-         MIN(CASE WHEN side = 'b' THEN currency END) AS b_currency,
-         MAX(CASE WHEN side = 'b' THEN business_date END) AS b_last_date,
-         SUM(CASE WHEN side = 'b' THEN (CASE WHEN unknown_code THEN 1 ELSE 0 END) END)
+         SUM(amount_minor) FILTER (WHERE side = 'b') AS b_amount,
+         MIN(currency) FILTER (WHERE side = 'b') AS b_currency,
+         MAX(business_date) FILTER (WHERE side = 'b') AS b_last_date,
+         SUM(CASE WHEN unknown_code THEN 1 ELSE 0 END) FILTER (WHERE side = 'b')
            AS b_unknown_codes,
-         MIN(CASE WHEN side = 'b' THEN system END) AS b_system,
-         MAX(CASE WHEN side = 'b' THEN sla_override END) AS b_sla_override,
+         MIN(system) FILTER (WHERE side = 'b') AS b_system,
+         MAX(sla_override) FILTER (WHERE side = 'b') AS b_sla_override,
          MIN(business_date) AS first_date
   FROM leg_inputs
   GROUP BY leg_part, match_key
