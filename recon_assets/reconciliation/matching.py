@@ -47,7 +47,8 @@ def leg_parts_frame(rules: Rules) -> pd.DataFrame:
     """The leg catalogue with tonight's SLAs, tolerances and scope, as the SQL joins it.
 
     `leg` and `leg_part` number the legs and their parts: the night's millions of leg inputs
-    carry these small integers rather than the names (half the memory, faster to group)."""
+    carry these one-byte integers rather than the names (less memory, faster to group; a
+    warehouse with one integer type, BigQuery, loads them as INT64)."""
     rows = []
     for leg_number, leg in enumerate(LEGS, start=1):
         tolerance = rules.tolerances.of(leg.check)
@@ -64,7 +65,7 @@ def leg_parts_frame(rules: Rules) -> pd.DataFrame:
                     "reconciled_from": rules.scope.part_reconciled_from(leg.check, part.part),
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).astype({"leg": "int8", "leg_part": "int8"})
 
 
 def execute_file(session: Session, name: str, params: dict[str, object]) -> None:
