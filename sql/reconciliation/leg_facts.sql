@@ -35,30 +35,32 @@ DROP TABLE evaluated_window_keys;
 -- grouping by side and then joining the sides would do the work twice). A side with no
 -- record has NULL sums; `records` leaves out ledger lines on an account not in the chart.
 -- The SLA is the leg's, or the longest override among the records that start the break.
+-- Sums are cast back to BIGINT, as leg_facts stores them: DuckDB sums BIGINT into a 16-byte
+-- HUGEINT, and nine such columns were half of tonight_facts' memory at 1M orders.
 CREATE OR REPLACE TEMPORARY TABLE pair_sides AS
 WITH sides AS (
   SELECT leg_part, match_key AS key,
-         SUM(CASE WHEN unknown_account THEN 0 ELSE quantity END) FILTER (WHERE side = 'a')
-           AS a_quantity,
-         SUM(CASE WHEN unknown_account THEN 0 ELSE 1 END) FILTER (WHERE side = 'a')
-           AS a_records,
-         SUM(amount_minor) FILTER (WHERE side = 'a') AS a_amount,
+         CAST(SUM(CASE WHEN unknown_account THEN 0 ELSE quantity END)
+              FILTER (WHERE side = 'a') AS BIGINT) AS a_quantity,
+         CAST(SUM(CASE WHEN unknown_account THEN 0 ELSE 1 END)
+              FILTER (WHERE side = 'a') AS BIGINT) AS a_records,
+         CAST(SUM(amount_minor) FILTER (WHERE side = 'a') AS BIGINT) AS a_amount,
          MIN(currency) FILTER (WHERE side = 'a') AS a_currency,
          MAX(business_date) FILTER (WHERE side = 'a') AS a_last_date,
-         SUM(CASE WHEN unknown_code THEN 1 ELSE 0 END) FILTER (WHERE side = 'a')
-           AS a_unknown_codes,
+         CAST(SUM(CASE WHEN unknown_code THEN 1 ELSE 0 END)
+              FILTER (WHERE side = 'a') AS BIGINT) AS a_unknown_codes,
          MAX(sla_override) FILTER (WHERE side = 'a') AS a_sla_override,
-         SUM(CASE WHEN unknown_account THEN 0 ELSE quantity END) FILTER (WHERE side = 'b')
-           AS b_quantity,
-         SUM(CASE WHEN unknown_account THEN 0 ELSE 1 END) FILTER (WHERE side = 'b')
-           AS b_records,
-         SUM(CASE WHEN unknown_account THEN 1 ELSE 0 END) FILTER (WHERE side = 'b')
-           AS b_unknown,
-         SUM(amount_minor) FILTER (WHERE side = 'b') AS b_amount,
+         CAST(SUM(CASE WHEN unknown_account THEN 0 ELSE quantity END)
+              FILTER (WHERE side = 'b') AS BIGINT) AS b_quantity,
+         CAST(SUM(CASE WHEN unknown_account THEN 0 ELSE 1 END)
+              FILTER (WHERE side = 'b') AS BIGINT) AS b_records,
+         CAST(SUM(CASE WHEN unknown_account THEN 1 ELSE 0 END)
+              FILTER (WHERE side = 'b') AS BIGINT) AS b_unknown,
+         CAST(SUM(amount_minor) FILTER (WHERE side = 'b') AS BIGINT) AS b_amount,
          MIN(currency) FILTER (WHERE side = 'b') AS b_currency,
          MAX(business_date) FILTER (WHERE side = 'b') AS b_last_date,
-         SUM(CASE WHEN unknown_code THEN 1 ELSE 0 END) FILTER (WHERE side = 'b')
-           AS b_unknown_codes,
+         CAST(SUM(CASE WHEN unknown_code THEN 1 ELSE 0 END)
+              FILTER (WHERE side = 'b') AS BIGINT) AS b_unknown_codes,
          MIN(system) FILTER (WHERE side = 'b') AS b_system,
          MAX(sla_override) FILTER (WHERE side = 'b') AS b_sla_override,
          MIN(business_date) AS first_date
