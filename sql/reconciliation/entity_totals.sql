@@ -82,17 +82,22 @@ SELECT e.entity_type, e.entity_key,
        COALESCE(os.store_id, sd.store_id) AS store_id,
        COALESCE(os.currency, oms.currency, sd.currency, po.currency, p.currency, r.currency,
                 led.currency) AS currency,
-       COALESCE(os.sale_amount_minor, sd.sale_amount_minor) AS sale_amount_minor,
-       COALESCE(os.sale_units, sd.sale_units) AS sale_units,
-       oms.oms_amount_minor,
-       p.captured_minor, p.capture_count,
-       COALESCE(r.refunded_minor, sd.refunded_minor) AS refunded_minor,
-       p.processor_refunded_minor,
-       COALESCE(st.settled_gross_minor, po.settled_gross_minor) AS settled_gross_minor,
-       COALESCE(st.settled_fee_minor, po.settled_fee_minor) AS settled_fee_minor,
-       sh.shipped_units,
-       led.ledger_revenue_minor, led.ledger_refund_minor, led.ledger_bank_minor,
-       led.ledger_fee_minor
+       -- each sum as matched_ledger stores it: DuckDB sums BIGINT into a 16-byte HUGEINT
+       CAST(COALESCE(os.sale_amount_minor, sd.sale_amount_minor) AS BIGINT) AS sale_amount_minor,
+       CAST(COALESCE(os.sale_units, sd.sale_units) AS BIGINT) AS sale_units,
+       CAST(oms.oms_amount_minor AS BIGINT) AS oms_amount_minor,
+       CAST(p.captured_minor AS BIGINT) AS captured_minor,
+       CAST(p.capture_count AS BIGINT) AS capture_count,
+       CAST(COALESCE(r.refunded_minor, sd.refunded_minor) AS BIGINT) AS refunded_minor,
+       CAST(p.processor_refunded_minor AS BIGINT) AS processor_refunded_minor,
+       CAST(COALESCE(st.settled_gross_minor, po.settled_gross_minor) AS BIGINT)
+         AS settled_gross_minor,
+       CAST(COALESCE(st.settled_fee_minor, po.settled_fee_minor) AS BIGINT) AS settled_fee_minor,
+       CAST(sh.shipped_units AS BIGINT) AS shipped_units,
+       CAST(led.ledger_revenue_minor AS BIGINT) AS ledger_revenue_minor,
+       CAST(led.ledger_refund_minor AS BIGINT) AS ledger_refund_minor,
+       CAST(led.ledger_bank_minor AS BIGINT) AS ledger_bank_minor,
+       CAST(led.ledger_fee_minor AS BIGINT) AS ledger_fee_minor
 FROM evaluated_entities AS e
 LEFT JOIN order_sales AS os ON e.entity_type = 'order' AND os.order_id = e.entity_key
 LEFT JOIN order_refunds AS r ON e.entity_type = 'order' AND r.order_id = e.entity_key
