@@ -105,6 +105,14 @@ class StagedSession(DuckDBSession):
         super().__init__(con)
         self.catalog, self.schema, self.tables = catalog, schema, tables
 
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """None: the run's staging is its transaction. What a step writes is seen by nobody
+        else until the run publishes, and a step that fails leaves a run that never does. A
+        DuckDB transaction around a step would hold every temporary table the step drops
+        until its COMMIT (at 1M orders, the night's universe while matched_ledger runs)."""
+        yield
+
     def write_target(self, table: str) -> str:
         if table not in self.tables:
             return f"{self.catalog}.main.{quoted_identifier(table)}"
