@@ -4,6 +4,7 @@ window finds."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import date, timedelta
 
@@ -23,6 +24,21 @@ LAST = START + timedelta(days=NIGHTS - 1)
 KEPT = tuple(matching.KEPT_TABLES.values())
 
 
+class UniverseCounting(DuckDBSession):
+    """A session that counts each source's universe as the matching drops it."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        super().__init__(con)
+        self.universe: dict[str, int] = {}
+
+    def execute(self, statement, params=None) -> None:
+        dropped = re.search(r"DROP TABLE u_(\w+)", statement)
+        if dropped:
+            (count,) = self.con.execute(f"SELECT COUNT(*) FROM u_{dropped[1]}").fetchone()
+            self.universe[dropped[1]] = count
+        super().execute(statement, params)
+
+
 def _match_last_night(database, rules, link_everything: bool, monkeypatch) -> dict[str, int]:
     """Re-matches the last night on a copy; returns the universe's size, source by source."""
     if link_everything:
@@ -39,12 +55,10 @@ def _match_last_night(database, rules, link_everything: bool, monkeypatch) -> di
         monkeypatch.setattr(matching, "statements", everything_linked)
     con = duckdb.connect(str(database))
     try:
-        session = DuckDBSession(con)
+        session = UniverseCounting(con)
         matching.run_matching(session, rules, LAST)
-        return {
-            spec.name: con.execute(f"SELECT COUNT(*) FROM u_{spec.name}").fetchone()[0]
-            for spec in matching.SOURCES
-        }
+        assert set(session.universe) == {spec.name for spec in matching.SOURCES}
+        return session.universe
     finally:
         con.close()
         monkeypatch.undo()

@@ -32,8 +32,12 @@ LEG_STEPS = (
     "reconciliation/records",
 )
 WIDER_UNIVERSE_STEPS = ("reconciliation/record_roles", "reconciliation/records")
-ENTITY_STEPS = ("reconciliation/entity_totals", "reconciliation/matched_ledger")
-MATCHING_STEPS = (*LEG_STEPS, "reconciliation/entity_members", *ENTITY_STEPS)
+MATCHING_STEPS = (
+    *LEG_STEPS,
+    "reconciliation/entity_members",
+    "reconciliation/entity_totals",
+    "reconciliation/matched_ledger",
+)
 # Tonight's temporary tables and the tables they are kept in.
 KEPT_TABLES = {
     "tonight_facts": "leg_facts",
@@ -158,8 +162,10 @@ def run_matching(session: Session, rules: Rules, recon_date: date) -> dict[str, 
             session.execute(sql, p)
         for step in WIDER_UNIVERSE_STEPS:
             execute_file(session, step, params)
-    for step in ENTITY_STEPS:
-        execute_file(session, step, params)
+    execute_file(session, "reconciliation/entity_totals", params)
+    for sql, p in per_source("reconciliation/drop_universe", params):
+        session.execute(sql, p)
+    execute_file(session, "reconciliation/matched_ledger", params)
     for temporary, kept in KEPT_TABLES.items():
         (night_rows,) = statements(
             "reconciliation/keep_night", tables=(("working_table", temporary),)

@@ -233,6 +233,16 @@ def test_the_matching_sql_runs_inside_bigquery_in_one_session(
     # The entities read the rest of their records: one insert per source.
     members = [j for j in standin.queries if j.sql.startswith("INSERT INTO u_")]
     assert [j.parameters["source_name"][1] for j in members] == [s.name for s in SOURCES]
+    # Each source's universe gives its memory back once the entities are summed, before
+    # matched_ledger's largest join.
+    sent_order = [j.sql for j in standin.queries]
+    drops = [i for i, sql in enumerate(sent_order) if sql.startswith("DROP TABLE u_")]
+    assert [sent_order[i].removeprefix("DROP TABLE ") for i in drops] == [
+        f"u_{s.name}" for s in SOURCES
+    ]
+    (totals,) = [i for i, sql in enumerate(sent_order) if "TABLE tonight_entity_totals AS" in sql]
+    (ledger,) = [i for i, sql in enumerate(sent_order) if "TABLE tonight_matched_ledger AS" in sql]
+    assert totals < min(drops) and max(drops) < ledger
     for kept in KEPT_TABLES.values():
         (delete,) = [j for j in standin.queries if j.sql.startswith(f"DELETE FROM {kept} ")]
         assert delete.sql.endswith("WHERE recon_date = @recon_date")
