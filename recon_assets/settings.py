@@ -191,6 +191,12 @@ def recon_home() -> Path:
     return Path(os.environ.get("RECON_HOME", ".recon"))
 
 
+def sql_cache_dir() -> Path:
+    """Where transpiled SQL is kept between processes (`sql.statements`): `$XDG_CACHE_HOME`,
+    else `~/.cache`, then `recon_assets/sql`."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "recon_assets/sql"
+
+
 def max_retry_after() -> float:
     """RECON_SLACK_MAX_RETRY_AFTER: the longest Retry-After a Slack post waits for."""
     text = os.environ.get(MAX_RETRY_AFTER_ENV) or str(DEFAULT_MAX_RETRY_AFTER)

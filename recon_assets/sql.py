@@ -10,10 +10,14 @@ columns=...)` renames them on the parsed tree.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from functools import cache
+from importlib.metadata import version
 from typing import TYPE_CHECKING
 
-from recon_assets.settings import PACKAGE_ROOT
+from recon_assets.settings import PACKAGE_ROOT, sql_cache_dir
 from recon_assets.sql_unions import expand_unions
 
 if TYPE_CHECKING:
@@ -21,6 +25,8 @@ if TYPE_CHECKING:
 
 SQL_DIR = (PACKAGE_ROOT / "sql").resolve()
 SOURCE_DIALECT = "duckdb"
+# A template's names: (generic name in the file, name it is run with), in order.
+Templated = tuple[tuple[str, str], ...]
 
 
 @cache
@@ -40,15 +46,49 @@ def ddl_files() -> list[str]:
 
 
 @cache
+def _sqlglot_version() -> str:
+    return version("sqlglot")
+
+
+def cache_key(sql: str, dialect: str, tables: Templated, columns: Templated) -> str:
+    """The same SQL text, dialect, names and sqlglot give the same statements."""
+    payload = json.dumps([_sqlglot_version(), sql, dialect, tables, columns])
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@cache
 def statements(
     name: str,
     dialect: str = SOURCE_DIALECT,
-    tables: tuple[tuple[str, str], ...] = (),
-    columns: tuple[tuple[str, str], ...] = (),
+    tables: Templated = (),
+    columns: Templated = (),
 ) -> tuple[str, ...]:
-    """The file's statements in `dialect`, one string each, with templated names replaced."""
+    """The file's statements in `dialect`, one string each, with templated names replaced;
+    as kept in `sql_cache_dir()` when this text was transpiled before: importing sqlglot and
+    parsing a night's SQL with it was a tenth of a small night's run, every night."""
+    sql = load_sql(name)
+    path = sql_cache_dir() / f"{cache_key(sql, dialect, tables, columns)}.json"
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(kept, list) and all(isinstance(s, str) for s in kept):
+            return tuple(kept)
+    except (OSError, ValueError):
+        pass
+    out = transpiled(sql, dialect, tables, columns)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        written = path.with_suffix(f".{os.getpid()}.tmp")
+        written.write_text(json.dumps(out), encoding="utf-8")
+        written.replace(path)
+    except OSError:
+        pass  # a cache that cannot be written only costs the parse again
+    return out
+
+
+def transpiled(sql: str, dialect: str, tables: Templated, columns: Templated) -> tuple[str, ...]:
+    """`sql`'s statements parsed by sqlglot and written in `dialect`, names replaced."""
     # Imported when a file is first parsed: what reads a file as stored (`Session.rows`, the
-    # trace) never loads sqlglot.
+    # trace) or finds it in the cache never loads sqlglot.
     import sqlglot
     from sqlglot import exp
 
@@ -59,9 +99,8 @@ def statements(
             node.set("this", exp.to_identifier(renamed_columns[node.name]))
         return node
 
-    parsed = sqlglot.parse(load_sql(name), read=SOURCE_DIALECT)
     out = []
-    for tree in parsed:
+    for tree in sqlglot.parse(sql, read=SOURCE_DIALECT):
         if tree is None:
             continue
         if tables:

@@ -29,6 +29,8 @@ from recon_assets.warehouse import DuckDBSession, Warehouse, quoted_identifier
 from recon_assets.warehouse_duckdb import DuckDBWarehouse
 
 STAGING_PREFIX = "run_"
+# Stands for the run's staging schema in the transpiled statements (NightTable.run_sql).
+RUN_SCHEMA = STAGING_PREFIX + "schema_of_this_run"
 UNSTAGED = frozenset({"slack_posts"})
 # The partition of a table is its date (recon_date, else business_date) and, for these, a
 # second key: a source's delivery, a step's digests.
@@ -70,6 +72,13 @@ class NightTable:
             tables=names,
             columns=(("date_column", self.date_column), ("part_column", self.part_column)),
         )
+
+    def run_sql(self, name: str, catalog: str, schema: str) -> tuple[str, ...]:
+        """A file of sql/staging/ for this table of this run (DuckDB). It is transpiled with
+        a stand-in for the run's schema, put in after: so its statements come from the cache
+        of transpiled SQL (`settings.sql_cache_dir`) on every run, not parsed again for each run."""
+        generic = self.sql(name, self.templates(catalog, RUN_SCHEMA))
+        return tuple(statement.replace(RUN_SCHEMA, schema) for statement in generic)
 
     def partition(self, where: Mapping[str, Any]) -> dict[str, Any]:
         """The partition a write replaces, as sql/staging/mark_replaced.sql takes it."""
@@ -122,9 +131,7 @@ class StagedSession(DuckDBSession):
         night_table = self.tables.get(table)
         if night_table is None:
             return
-        for statement in night_table.sql(
-            "mark_replaced", night_table.templates(self.catalog, self.schema)
-        ):
+        for statement in night_table.run_sql("mark_replaced", self.catalog, self.schema):
             self.execute(statement, night_table.partition(where))
 
 
@@ -167,7 +174,7 @@ class RunStaging:
                 session.execute(f"DROP SCHEMA {catalog}.{quoted_identifier(stale)} CASCADE")
             session.execute(f"CREATE SCHEMA {catalog}.{quoted_identifier(self.schema)}")
             for table in tables:
-                for statement in table.sql("prepare", table.templates(catalog, self.schema)):
+                for statement in table.run_sql("prepare", catalog, self.schema):
                     session.execute(statement)
 
     # A query and a partition replaced in a session of their own, as the warehouse does them.
@@ -181,7 +188,7 @@ class RunStaging:
                 return
             with session.transaction():
                 for table in tables:
-                    for statement in table.sql("publish", table.templates(catalog, self.schema)):
+                    for statement in table.run_sql("publish", catalog, self.schema):
                         session.execute(statement)
                 session.execute(f"DROP SCHEMA {catalog}.{quoted_identifier(self.schema)} CASCADE")
             self._staging_exists = False

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import ast
+import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -13,7 +17,8 @@ from sqlglot import exp
 
 import recon_assets
 from recon_assets.sources.catalog import SOURCES
-from recon_assets.sql import load_sql, sql_files, statements
+from recon_assets.sql import cache_key, load_sql, sql_files, statements, transpiled
+from recon_assets.staging import RUN_SCHEMA, night_table
 from recon_assets.warehouse_duckdb import DuckDBWarehouse
 
 
@@ -104,3 +109,60 @@ def test_every_query_is_a_file_of_sql():
             ):
                 found.append(f"{name}:{node.lineno}")
     assert not found, f"SQL written in Python, not in sql/: {found}"
+
+
+# Run in a fresh process: prints a file's statements and a staging file's for one run, as
+# JSON. With `block` the process cannot import sqlglot at all.
+TRANSPILING = """
+import json, sys
+if {block}:
+    sys.modules["sqlglot"] = None
+from recon_assets.sql import statements
+from recon_assets.staging import night_table
+table = night_table("leg_facts", ["recon_date", "key"])
+print(json.dumps([
+    statements("reconciliation/leg_facts"),
+    statements("reconciliation/universe", tables=(("universe_source", "u_shipments"),)),
+    table.run_sql("publish", '"recon"', "run_0a1b2c"),
+]))
+"""
+
+
+def _transpiled_in_a_process(cache: Path, block: bool) -> list:
+    found = subprocess.run(
+        [sys.executable, "-c", TRANSPILING.format(block=block)],
+        env={**os.environ, "XDG_CACHE_HOME": str(cache)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(found.stdout)
+
+
+def test_transpiled_statements_are_kept_between_processes_and_read_back_as_made(tmp_path):
+    made = _transpiled_in_a_process(tmp_path, block=False)
+    assert list((tmp_path / "recon_assets/sql").glob("*.json"))
+    # A second process finds every statement in the cache: it never imports sqlglot, even
+    # for a run whose staging schema it has never seen...
+    assert _transpiled_in_a_process(tmp_path, block=False) == made
+    kept = _transpiled_in_a_process(tmp_path, block=True)
+    assert kept == made
+    # ...and that run's statements are the ones transpiled with its own name.
+    table = night_table("leg_facts", ["recon_date", "key"])
+    assert kept[2] == list(table.sql("publish", table.templates('"recon"', "run_0a1b2c")))
+    assert "run_0a1b2c" in kept[2][-1] and RUN_SCHEMA not in "".join(kept[2])
+
+
+def test_a_cache_entry_is_for_its_text_only_and_a_damaged_one_is_made_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    sql = load_sql("reconciliation/broken_legs")
+    key = cache_key(sql, "duckdb", (), ())
+    assert key != cache_key(sql + " ", "duckdb", (), ())
+    assert key != cache_key(sql, "bigquery", (), ())
+    assert key != cache_key(sql, "duckdb", (("leg_facts", "other"),), ())
+    entry = tmp_path / "recon_assets/sql" / f"{key}.json"
+    entry.parent.mkdir(parents=True)
+    entry.write_text('{"not": "statements"', encoding="utf-8")
+    uncached = statements.__wrapped__
+    assert uncached("reconciliation/broken_legs") == transpiled(sql, "duckdb", (), ())
+    assert json.loads(entry.read_text(encoding="utf-8")) == list(transpiled(sql, "duckdb", (), ()))
