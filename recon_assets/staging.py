@@ -16,15 +16,16 @@ Slack posts are not staged: a post happened whether or not the run that made it 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol, runtime_checkable
 
 import dagster as dg
 
 from recon_assets.sources.catalog import SOURCES
-from recon_assets.sql import statements
+from recon_assets.sql import Templated, statements
 from recon_assets.warehouse import DuckDBSession, Warehouse, quoted_identifier
 from recon_assets.warehouse_duckdb import DuckDBWarehouse
 
@@ -73,11 +74,12 @@ class NightTable:
             columns=(("date_column", self.date_column), ("part_column", self.part_column)),
         )
 
-    def run_sql(self, name: str, catalog: str, schema: str) -> tuple[str, ...]:
-        """A file of sql/staging/ for this table of this run (DuckDB). It is transpiled with
-        a stand-in for the run's schema, put in after: so its statements come from the cache
-        of transpiled SQL (`settings.sql_cache_dir`) on every run, not parsed again for each run."""
-        generic = self.sql(name, self.templates(catalog, RUN_SCHEMA))
+    def run_sql(self, name: str, schema: str, names: Callable[[str], Templated]) -> tuple[str, ...]:
+        """A file of sql/staging/ for this table of the run whose staging is `schema`, its
+        tables named `names(schema)`. It is transpiled with a stand-in for the schema, put in
+        after: so its statements come from the cache of transpiled SQL
+        (`settings.sql_cache_dir`) on every run, not parsed again (and kept again) per run."""
+        generic = self.sql(name, names(RUN_SCHEMA))
         return tuple(statement.replace(RUN_SCHEMA, schema) for statement in generic)
 
     def partition(self, where: Mapping[str, Any]) -> dict[str, Any]:
@@ -131,7 +133,8 @@ class StagedSession(DuckDBSession):
         night_table = self.tables.get(table)
         if night_table is None:
             return
-        for statement in night_table.run_sql("mark_replaced", self.catalog, self.schema):
+        names = partial(night_table.templates, self.catalog)
+        for statement in night_table.run_sql("mark_replaced", self.schema, names):
             self.execute(statement, night_table.partition(where))
 
 
@@ -174,7 +177,8 @@ class RunStaging:
                 session.execute(f"DROP SCHEMA {catalog}.{quoted_identifier(stale)} CASCADE")
             session.execute(f"CREATE SCHEMA {catalog}.{quoted_identifier(self.schema)}")
             for table in tables:
-                for statement in table.run_sql("prepare", catalog, self.schema):
+                names = partial(table.templates, catalog)
+                for statement in table.run_sql("prepare", self.schema, names):
                     session.execute(statement)
 
     # A query and a partition replaced in a session of their own, as the warehouse does them.
@@ -188,7 +192,8 @@ class RunStaging:
                 return
             with session.transaction():
                 for table in tables:
-                    for statement in table.run_sql("publish", catalog, self.schema):
+                    names = partial(table.templates, catalog)
+                    for statement in table.run_sql("publish", self.schema, names):
                         session.execute(statement)
                 session.execute(f"DROP SCHEMA {catalog}.{quoted_identifier(self.schema)} CASCADE")
             self._staging_exists = False

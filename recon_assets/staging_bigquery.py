@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import sqlglot
@@ -65,8 +66,10 @@ class StagedBigQuerySession(BigQuerySession):
         night = self.tables.get(table)
         if night is None:
             return
-        names = bigquery_names(night, self.schema)
-        sql, parameters, _ = transpile(";\n".join(night.sql("mark_replaced", names)))
+        names = partial(bigquery_names, night)
+        sql, parameters, _ = transpile(
+            ";\n".join(night.run_sql("mark_replaced", self.schema, names))
+        )
         self.run(sql, query_parameters(parameters, night.partition(where), PARTITION_TYPES))
 
 
@@ -75,12 +78,11 @@ def bigquery_staging(schema: str, tables: Mapping[str, NightTable]) -> tuple[Sta
     the query of the view DuckDB's staging makes (sql/staging/prepare.sql, its last one)."""
     out = []
     for name, table in sorted(tables.items()):
-        names = bigquery_names(table, schema)
-        *_, view = table.sql("prepare", names)
+        *_, view = table.run_sql("prepare", schema, partial(bigquery_names, table))
         rows = sqlglot.parse_one(view, read=SOURCE_DIALECT).expression.sql(
             SOURCE_DIALECT, comments=False
         )
-        out.append(Staged(name, dict(names)["staged_table"], rows))
+        out.append(Staged(name, dict(bigquery_names(table, schema))["staged_table"], rows))
     return tuple(out)
 
 
@@ -135,7 +137,8 @@ class BigQueryRunStaging:
         """This run's staged and replaced tables, made empty, in one script."""
         created = []
         for table in self.tables.values():
-            *tables, _view = table.sql("prepare", bigquery_names(table, self.schema))
+            names = partial(bigquery_names, table)
+            *tables, _view = table.run_sql("prepare", self.schema, names)
             created += [transpile(statement).sql for statement in tables]
         session.run(";\n".join(created) + ";")
 
@@ -153,7 +156,9 @@ class BigQueryRunStaging:
             published = [
                 transpile(statement).sql
                 for table in self.tables.values()
-                for statement in table.sql("publish", bigquery_names(table, self.schema))
+                for statement in table.run_sql(
+                    "publish", self.schema, partial(bigquery_names, table)
+                )
             ]
             session.run(";\n".join(["BEGIN TRANSACTION", *published, "COMMIT TRANSACTION"]) + ";")
             self._drop(session, mine)

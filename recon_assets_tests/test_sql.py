@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -19,6 +20,7 @@ import recon_assets
 from recon_assets.sources.catalog import SOURCES
 from recon_assets.sql import cache_key, load_sql, sql_files, statements, transpiled
 from recon_assets.staging import RUN_SCHEMA, night_table
+from recon_assets.staging_bigquery import bigquery_names
 from recon_assets.warehouse_duckdb import DuckDBWarehouse
 
 
@@ -115,6 +117,7 @@ def test_every_query_is_a_file_of_sql():
 # JSON. With `block` the process cannot import sqlglot at all.
 TRANSPILING = """
 import json, sys
+from functools import partial
 if {block}:
     sys.modules["sqlglot"] = None
 from recon_assets.sql import statements
@@ -123,7 +126,7 @@ table = night_table("leg_facts", ["recon_date", "key"])
 print(json.dumps([
     statements("reconciliation/leg_facts"),
     statements("reconciliation/universe", tables=(("universe_source", "u_shipments"),)),
-    table.run_sql("publish", '"recon"', "run_0a1b2c"),
+    table.run_sql("publish", "run_0a1b2c", partial(table.templates, '"recon"')),
 ]))
 """
 
@@ -151,6 +154,11 @@ def test_transpiled_statements_are_kept_between_processes_and_read_back_as_made(
     table = night_table("leg_facts", ["recon_date", "key"])
     assert kept[2] == list(table.sql("publish", table.templates('"recon"', "run_0a1b2c")))
     assert "run_0a1b2c" in kept[2][-1] and RUN_SCHEMA not in "".join(kept[2])
+    # BigQuery's staging tables are named after the run too, put in the same way.
+    for name in ("prepare", "mark_replaced", "publish"):
+        assert table.run_sql(name, "run_0a1b2c", partial(bigquery_names, table)) == table.sql(
+            name, bigquery_names(table, "run_0a1b2c")
+        )
 
 
 def test_a_cache_entry_is_for_its_text_only_and_a_damaged_one_is_made_again(tmp_path, monkeypatch):
