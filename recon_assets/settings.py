@@ -191,10 +191,13 @@ def recon_home() -> Path:
     return Path(os.environ.get("RECON_HOME", ".recon"))
 
 
-def sql_cache_dir() -> Path:
+def sql_cache_dir() -> Path | None:
     """Where transpiled SQL is kept between processes (`sql.statements`): `$XDG_CACHE_HOME`,
-    else `~/.cache`, then `recon_assets/sql`."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "recon_assets/sql"
+    else `~/.cache`, then `recon_assets/sql`. A relative XDG_CACHE_HOME is ignored, as the XDG
+    specification says; with no absolute folder at all (no home), nothing is kept."""
+    given = Path(os.environ.get("XDG_CACHE_HOME", ""))
+    base = given if given.is_absolute() else Path(os.path.expanduser("~")) / ".cache"
+    return base / "recon_assets/sql" if base.is_absolute() else None
 
 
 def max_retry_after() -> float:

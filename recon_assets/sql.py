@@ -67,7 +67,10 @@ def statements(
     as kept in `sql_cache_dir()` when this text was transpiled before: importing sqlglot and
     parsing a night's SQL with it was a tenth of a small night's run, every night."""
     sql = load_sql(name)
-    path = sql_cache_dir() / f"{cache_key(sql, dialect, tables, columns)}.json"
+    folder = sql_cache_dir()
+    if folder is None:
+        return transpiled(sql, dialect, tables, columns)
+    path = folder / f"{cache_key(sql, dialect, tables, columns)}.json"
     try:
         kept = json.loads(path.read_text(encoding="utf-8"))
         if isinstance(kept, list) and all(isinstance(s, str) for s in kept):

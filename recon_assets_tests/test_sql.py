@@ -17,6 +17,7 @@ import sqlglot
 from sqlglot import exp
 
 import recon_assets
+from recon_assets.settings import sql_cache_dir
 from recon_assets.sources.catalog import SOURCES
 from recon_assets.sql import cache_key, load_sql, sql_files, statements, transpiled
 from recon_assets.staging import RUN_SCHEMA, night_table
@@ -174,3 +175,18 @@ def test_a_cache_entry_is_for_its_text_only_and_a_damaged_one_is_made_again(tmp_
     uncached = statements.__wrapped__
     assert uncached("reconciliation/broken_legs") == transpiled(sql, "duckdb", (), ())
     assert json.loads(entry.read_text(encoding="utf-8")) == list(transpiled(sql, "duckdb", (), ()))
+
+
+def test_the_sql_cache_is_kept_under_an_absolute_folder_only(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert sql_cache_dir() == tmp_path / "recon_assets/sql"
+    # A relative XDG_CACHE_HOME is ignored (the XDG specification), for the home's .cache.
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert sql_cache_dir() == tmp_path / "home/.cache/recon_assets/sql"
+    # No absolute home either: nothing is kept, and statements are transpiled as they are.
+    monkeypatch.setenv("HOME", "nowhere")
+    assert sql_cache_dir() is None
+    sql = load_sql("reconciliation/broken_legs")
+    assert statements.__wrapped__("reconciliation/broken_legs") == transpiled(sql, "duckdb", (), ())
+    assert not (tmp_path / "relative").exists() and not Path("nowhere").exists()
