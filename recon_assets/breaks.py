@@ -34,6 +34,18 @@ def pick_breaks(facts: pd.DataFrame) -> pd.DataFrame:
     return open_facts.drop_duplicates(["check_name", "key"]).drop(columns="_rank")
 
 
+def plain_selectors(rule: AcceptedRule) -> dict[str, str]:
+    """The selectors a rule gives on a break's own columns (not its amount or records)."""
+    given = {
+        "break_id": rule.break_id,
+        "check_name": rule.check,
+        "key": rule.key,
+        "kind": rule.kind,
+        "currency": rule.currency,
+    }
+    return {column: want for column, want in given.items() if want is not None}
+
+
 def rule_selects(
     rule: AcceptedRule, brk: Mapping[str, Any], records: list[dict[str, Any]], recon_date: date
 ) -> bool:
@@ -41,14 +53,7 @@ def rule_selects(
     nothing."""
     if rule.expires is not None and recon_date >= rule.expires:
         return False
-    selectors = {
-        "break_id": rule.break_id,
-        "check_name": rule.check,
-        "key": rule.key,
-        "kind": rule.kind,
-        "currency": rule.currency,
-    }
-    if any(want is not None and brk.get(field) != want for field, want in selectors.items()):
+    if any(brk.get(column) != want for column, want in plain_selectors(rule).items()):
         return False
     if rule.record:
         wanted = {k: str(v) for k, v in rule.record.items()}

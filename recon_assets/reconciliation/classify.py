@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from recon_assets.breaks import evidence_records, pick_breaks, rule_selects
+from recon_assets.breaks import evidence_records, pick_breaks, plain_selectors, rule_selects
 from recon_assets.legs import (
     KNOWN_ACCEPTED,
     LEGS_BY_CHECK,
@@ -132,20 +132,13 @@ def accepting_rule(
 
 
 def selectable(breaks: pd.DataFrame, rules: Rules) -> pd.Series:
-    """The breaks some accepted rule may select, by the selectors a break carries (id,
-    check, key, kind, currency): only these are tried against the rules, one by one."""
+    """The breaks some accepted rule may select, by the selectors a break carries
+    (`plain_selectors`): only these are tried against the rules, one by one."""
     mask = pd.Series(False, index=breaks.index)
     for rule in rules.accepted:
         selected = pd.Series(True, index=breaks.index)
-        for column, want in (
-            ("break_id", rule.break_id),
-            ("check_name", rule.check),
-            ("key", rule.key),
-            ("kind", rule.kind),
-            ("currency", rule.currency),
-        ):
-            if want is not None:
-                selected &= breaks[column].eq(want)
+        for column, want in plain_selectors(rule).items():
+            selected &= breaks[column].eq(want)
         mask |= selected
     return mask
 
