@@ -219,17 +219,22 @@ def test_matched_ledger_has_one_status_column_per_leg_in_catalogue_order():
     statuses = [f"status_{leg.check}" for leg in LEGS]
     ddl = table_columns(load_sql("ddl/reconciliation"))["matched_ledger"]
     assert [name for name, _, _ in ddl if name.startswith("status_")] == statuses
-    select = sqlglot.parse(load_sql("reconciliation/matched_ledger"), read="duckdb")
-    pivot = next(
-        s for tree in select if tree for s in tree.find_all(exp.Select)
-        if any(e.alias.startswith("status_") for e in s.expressions)
-    )  # fmt: skip
-    found = {
-        e.alias: string_literals(e) for e in pivot.expressions if e.alias.startswith("status_")
-    }
-    assert list(found) == statuses
+    trees = [
+        t for t in sqlglot.parse(load_sql("reconciliation/matched_ledger"), read="duckdb") if t
+    ]
+    selects = [s for tree in trees for s in tree.find_all(exp.Select)]
+
+    def aliased(prefix: str) -> dict[str, exp.Expression]:
+        select = next(s for s in selects if any(e.alias.startswith(prefix) for e in s.expressions))
+        return {e.alias: e for e in select.expressions if e.alias.startswith(prefix)}
+
+    # Each leg's worst rank is pivoted from its own check, and its status named from that rank.
+    ranks, named = aliased("rank_"), aliased("status_")
+    assert list(named) == statuses
     for leg in LEGS:
-        assert leg.check in found[f"status_{leg.check}"]
+        assert leg.check in string_literals(ranks[f"rank_{leg.check}"])
+        read = {c.name for c in named[f"status_{leg.check}"].find_all(exp.Column)}
+        assert read == {f"rank_{leg.check}"}
 
 
 def test_every_leg_part_has_its_sources_and_its_nouns():
