@@ -38,6 +38,25 @@ def test_conservation_fails_when_a_record_is_in_no_row(settings, warehouse):
     )
 
 
+def test_conservation_counts_the_placements_of_a_record_placed_twice(settings, warehouse):
+    _two_nights(settings, warehouse)
+    with warehouse.session() as session:
+        session.execute(
+            "INSERT INTO entity_records SELECT * FROM entity_records"
+            " WHERE recon_date = $d AND source = 'oms_orders'",
+            {"d": day(2)},
+        )
+        twice = conservation_result(session, day(2))
+    assert not twice.passed
+    [row] = twice.metadata["unbalanced"].data
+    assert (row["source"], row["delivered_records"], row["placed_records"]) == (
+        "oms_orders",
+        1,
+        2,
+    )
+    assert row["misplaced_records"] == 2
+
+
 def test_determinism_check_fails_only_when_the_same_inputs_and_rules_give_other_rows(
     settings, warehouse
 ):
