@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from recon_assets.generator import generate
 from recon_assets.sources.catalog import SOURCES_BY_NAME
 from recon_assets.sources.landing import LandingError, parse_landing_file
 from recon_assets.sources.resource import LandingSource
-from recon_assets.sources.schemas import TEXT, timestamp_with_offset
+from recon_assets.sources.schemas import HIDDEN_CHARACTERS, TEXT, plain_text, timestamp_with_offset
 from recon_assets_tests.conftest import write_landing
 
 DAY = "2026-03-28"
@@ -431,3 +432,15 @@ def test_timestamp_check_gives_pandas_verdict_alone_and_among_good_values(value)
     for values in ([value], [GOOD_ORDER["event_ts"], value, GOOD_ORDER["event_ts"]]):
         series = pd.Series(values, dtype=TEXT)
         assert timestamp_with_offset(series).tolist() == pandas_verdict(series)
+
+
+def test_plain_text_says_of_ascii_what_the_hidden_character_class_says():
+    """An ASCII column is told by Arrow's printable test, any other by the class itself: the
+    two agree on every ASCII character, alone, inside a value, and beside non-ASCII text."""
+    ascii_values = [chr(c) for c in range(128)] + [f"a{chr(c)}b" for c in range(128)]
+    expected = [re.search(HIDDEN_CHARACTERS, v) is None for v in ascii_values]
+    assert list(plain_text(pd.Series(ascii_values, dtype=TEXT))) == expected
+    assert list(plain_text(pd.Series(ascii_values, dtype=object))) == expected
+    mixed = pd.Series([*ascii_values, "café", "e\u200b1", "", None], dtype=TEXT)
+    assert list(plain_text(mixed)) == [*expected, True, False, True, True]
+    assert list(plain_text(pd.Series(["", None, "ok"], dtype=TEXT))) == [True, True, True]

