@@ -6,7 +6,11 @@ CREATE OR REPLACE TEMPORARY TABLE tonight_matched_ledger AS
 -- that say worse are joined back to their records. A status is ranked by a small integer, so
 -- the worst is the greatest (a number is cheaper than a word to group over 11M records at
 -- 1M orders), and named once the row's worst is known.
-WITH worse AS (
+WITH status_names AS (
+  SELECT *
+  FROM (VALUES (1, 'matched'), (2, 'matched_within_tolerance'), (3, 'open'), (4, 'broken'))
+    AS n (status_rank, status)
+), worse AS (
   SELECT p.leg, p.leg_part, f.key, f.mapped_key,
          CASE
            WHEN f.class IN ('mapping', 'genuine_error') THEN 4
@@ -53,38 +57,22 @@ WITH worse AS (
 )
 -- The row's totals, then its statuses by name.
 SELECT t.*,
-       CASE s.rank_sale_vs_oms
-         WHEN 1 THEN 'matched' WHEN 2 THEN 'matched_within_tolerance'
-         WHEN 3 THEN 'open' WHEN 4 THEN 'broken'
-       END AS status_sale_vs_oms,
-       CASE s.rank_sale_vs_capture
-         WHEN 1 THEN 'matched' WHEN 2 THEN 'matched_within_tolerance'
-         WHEN 3 THEN 'open' WHEN 4 THEN 'broken'
-       END AS status_sale_vs_capture,
-       CASE s.rank_capture_vs_settlement
-         WHEN 1 THEN 'matched' WHEN 2 THEN 'matched_within_tolerance'
-         WHEN 3 THEN 'open' WHEN 4 THEN 'broken'
-       END AS status_capture_vs_settlement,
-       CASE s.rank_sale_vs_shipment
-         WHEN 1 THEN 'matched' WHEN 2 THEN 'matched_within_tolerance'
-         WHEN 3 THEN 'open' WHEN 4 THEN 'broken'
-       END AS status_sale_vs_shipment,
-       CASE s.rank_web_sale_vs_ledger
-         WHEN 1 THEN 'matched' WHEN 2 THEN 'matched_within_tolerance'
-         WHEN 3 THEN 'open' WHEN 4 THEN 'broken'
-       END AS status_web_sale_vs_ledger,
-       CASE s.rank_pos_takings_vs_ledger
-         WHEN 1 THEN 'matched' WHEN 2 THEN 'matched_within_tolerance'
-         WHEN 3 THEN 'open' WHEN 4 THEN 'broken'
-       END AS status_pos_takings_vs_ledger,
-       CASE s.rank_refund_vs_processor_vs_ledger
-         WHEN 1 THEN 'matched' WHEN 2 THEN 'matched_within_tolerance'
-         WHEN 3 THEN 'open' WHEN 4 THEN 'broken'
-       END AS status_refund_vs_processor_vs_ledger,
-       CASE s.rank_payout_vs_bank
-         WHEN 1 THEN 'matched' WHEN 2 THEN 'matched_within_tolerance'
-         WHEN 3 THEN 'open' WHEN 4 THEN 'broken'
-       END AS status_payout_vs_bank
+       (SELECT status FROM status_names WHERE status_rank = s.rank_sale_vs_oms)
+         AS status_sale_vs_oms,
+       (SELECT status FROM status_names WHERE status_rank = s.rank_sale_vs_capture)
+         AS status_sale_vs_capture,
+       (SELECT status FROM status_names WHERE status_rank = s.rank_capture_vs_settlement)
+         AS status_capture_vs_settlement,
+       (SELECT status FROM status_names WHERE status_rank = s.rank_sale_vs_shipment)
+         AS status_sale_vs_shipment,
+       (SELECT status FROM status_names WHERE status_rank = s.rank_web_sale_vs_ledger)
+         AS status_web_sale_vs_ledger,
+       (SELECT status FROM status_names WHERE status_rank = s.rank_pos_takings_vs_ledger)
+         AS status_pos_takings_vs_ledger,
+       (SELECT status FROM status_names WHERE status_rank = s.rank_refund_vs_processor_vs_ledger)
+         AS status_refund_vs_processor_vs_ledger,
+       (SELECT status FROM status_names WHERE status_rank = s.rank_payout_vs_bank)
+         AS status_payout_vs_bank
 FROM tonight_entity_totals AS t
 LEFT JOIN by_row AS s ON s.entity_type = t.entity_type AND s.entity_key = t.entity_key;
 
