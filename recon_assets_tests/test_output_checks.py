@@ -20,17 +20,25 @@ def _two_nights(settings, warehouse) -> None:
     reconcile(warehouse, settings.landing_dir, RULES, 2)
 
 
-def test_conservation_fails_when_a_record_is_in_no_row(settings, warehouse):
+def _unbalanced_after(settings, warehouse, change: str) -> dict:
+    """The one unbalanced row of night 2's conservation check once `change` is made to its
+    entity_records (the check passes before, fails after)."""
     _two_nights(settings, warehouse)
     with warehouse.session() as session:
         assert conservation_result(session, day(2)).passed
-        session.execute(
-            "DELETE FROM entity_records WHERE recon_date = $d AND source = 'oms_orders'",
-            {"d": day(2)},
-        )
-        lost = conservation_result(session, day(2))
-    assert not lost.passed
-    [row] = lost.metadata["unbalanced"].data
+        session.execute(change, {"d": day(2)})
+        result = conservation_result(session, day(2))
+    assert not result.passed
+    [row] = result.metadata["unbalanced"].data
+    return row
+
+
+def test_conservation_fails_when_a_record_is_in_no_row(settings, warehouse):
+    row = _unbalanced_after(
+        settings,
+        warehouse,
+        "DELETE FROM entity_records WHERE recon_date = $d AND source = 'oms_orders'",
+    )
     assert (row["source"], row["delivered_records"], row["placed_records"]) == (
         "oms_orders",
         1,
@@ -39,16 +47,12 @@ def test_conservation_fails_when_a_record_is_in_no_row(settings, warehouse):
 
 
 def test_conservation_counts_the_placements_of_a_record_placed_twice(settings, warehouse):
-    _two_nights(settings, warehouse)
-    with warehouse.session() as session:
-        session.execute(
-            "INSERT INTO entity_records SELECT * FROM entity_records"
-            " WHERE recon_date = $d AND source = 'oms_orders'",
-            {"d": day(2)},
-        )
-        twice = conservation_result(session, day(2))
-    assert not twice.passed
-    [row] = twice.metadata["unbalanced"].data
+    row = _unbalanced_after(
+        settings,
+        warehouse,
+        "INSERT INTO entity_records SELECT * FROM entity_records"
+        " WHERE recon_date = $d AND source = 'oms_orders'",
+    )
     assert (row["source"], row["delivered_records"], row["placed_records"]) == (
         "oms_orders",
         1,

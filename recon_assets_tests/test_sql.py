@@ -178,6 +178,8 @@ def test_a_cache_entry_is_for_its_text_only_and_a_damaged_one_is_made_again(tmp_
 
 
 def test_the_sql_cache_is_kept_under_an_absolute_folder_only(tmp_path, monkeypatch):
+    # Relative folders below would be made where the command runs: here, tmp_path.
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert sql_cache_dir() == tmp_path / "recon_assets/sql"
     # A relative XDG_CACHE_HOME is ignored (the XDG specification), for the home's .cache.
@@ -189,4 +191,4 @@ def test_the_sql_cache_is_kept_under_an_absolute_folder_only(tmp_path, monkeypat
     assert sql_cache_dir() is None
     sql = load_sql("reconciliation/broken_legs")
     assert statements.__wrapped__("reconciliation/broken_legs") == transpiled(sql, "duckdb", (), ())
-    assert not (tmp_path / "relative").exists() and not Path("nowhere").exists()
+    assert not (tmp_path / "relative").exists() and not (tmp_path / "nowhere").exists()
