@@ -1,0 +1,94 @@
+"""Dagster's run record on SQLite, at a night's pace: a connection kept per database file.
+
+Dagster's `SqliteEventLogStorage` makes a new SQLAlchemy engine, connects and disconnects for
+every event it records, every record it reads and every time it asks whether a table exists
+(a night of 40 orders: 145 events, 780 connections, about 1.3 s of its 3.5 s of steps on a
+2-core machine). This one keeps an engine
+with its pool per file for the few files a run writes (its own and the cross-run index), and
+commits in WAL mode with `synchronous=NORMAL`: after a crash the record is consistent, and
+only the last events before a power loss may be missing. The run record is Dagster's
+bookkeeping; the nights themselves are in the warehouse, which this does not touch.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from dagster._core.storage.event_log import SqliteEventLogStorage
+from dagster._core.storage.sql import create_engine
+from sqlalchemy import Connection, Engine, event
+
+# Files whose engine is kept: a run writes its own and the index; the UI reads many runs',
+# so the least recently used beyond these are closed.
+KEPT_ENGINES = 4
+# Dagster's own wait for a file another process is writing (SQLITE_BUSY_TIMEOUT_SECONDS).
+BUSY_TIMEOUT_SECONDS = 30
+
+
+def _write_ahead_without_full_sync(dbapi_connection: sqlite3.Connection, _record) -> None:
+    # WAL, as Dagster means its files to be (it asks inside a transaction, where SQLite
+    # ignores it for a file not yet made); in WAL, NORMAL keeps the file consistent.
+    dbapi_connection.execute("PRAGMA journal_mode=WAL")
+    dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+
+
+class PooledSqliteEventLogStorage(SqliteEventLogStorage):
+    """SQLite event log storage that keeps its connections (dagster.yaml: event_log_storage)."""
+
+    def __init__(self, base_dir: str, inst_data=None):
+        self._engines: OrderedDict[str, Engine] = OrderedDict()
+        self._tables_found: set[str] = set()
+        super().__init__(base_dir, inst_data=inst_data)
+
+    @classmethod
+    def from_config_value(cls, inst_data, config_value) -> PooledSqliteEventLogStorage:
+        return cls(inst_data=inst_data, **config_value)
+
+    def _engine(self, shard: str) -> Engine:
+        engine = self._engines.pop(shard, None)
+        if engine is None:
+            engine = create_engine(
+                self.conn_string_for_shard(shard),
+                connect_args={"timeout": BUSY_TIMEOUT_SECONDS},
+            )
+            event.listen(engine, "connect", _write_ahead_without_full_sync)
+        self._engines[shard] = engine
+        while len(self._engines) > KEPT_ENGINES:
+            self._engines.popitem(last=False)[1].dispose()
+        return engine
+
+    @contextmanager
+    def _connect(self, shard: str) -> Iterator[Connection]:
+        # As Dagster's, with the shard's engine kept rather than made and disposed of.
+        with self._db_lock:
+            engine = self._engine(shard)
+            if shard not in self._initialized_dbs:
+                self._initdb(engine)
+                self._initialized_dbs.add(shard)
+            with engine.connect() as conn, conn.begin():
+                yield conn
+
+    def has_table(self, table_name: str) -> bool:
+        # Dagster asks on every asset event, with a connection of its own each time. A table
+        # found stays (a migration adds tables); one not found is asked for again.
+        if table_name not in self._tables_found:
+            if not super().has_table(table_name):
+                return False
+            self._tables_found.add(table_name)
+        return True
+
+    def _close_engines(self) -> None:
+        with self._db_lock:
+            while self._engines:
+                self._engines.popitem()[1].dispose()
+
+    def wipe(self) -> None:
+        self._close_engines()  # before the run files are deleted under them
+        super().wipe()
+
+    def dispose(self) -> None:
+        self._close_engines()
+        super().dispose()
