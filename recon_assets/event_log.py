@@ -1,5 +1,11 @@
 """Dagster's run record on SQLite, at a night's pace: a connection kept per database file.
 
+`recon`'s own runs (run, backfill, demo) record through it when the instance's dagster.yaml
+leaves the storage to Dagster's SQLite default, in that default's folder: the UI, which
+opens the instance with Dagster's own storage, reads the same files. It is chosen when the
+instance is opened, not written into dagster.yaml, so a home moved or copied elsewhere
+records where it now is.
+
 Dagster's `SqliteEventLogStorage` makes a new SQLAlchemy engine, connects and disconnects for
 every event it records, every record it reads and every time it asks whether a table exists
 (a night of 40 orders: 145 events, 780 connections, about 1.3 s of its 3.5 s of steps on a
@@ -16,7 +22,12 @@ import sqlite3
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+import dagster as dg
+import yaml
+from dagster._core.instance.config import dagster_instance_config
+from dagster._core.instance.ref import InstanceRef
 from dagster._core.storage.event_log import SqliteEventLogStorage
 from dagster._core.storage.sql import create_engine
 from sqlalchemy import Connection, Engine, event
@@ -24,6 +35,8 @@ from sqlalchemy import Connection, Engine, event
 # Files whose engine is kept: a run writes its own and the index; the UI reads many runs',
 # so the least recently used beyond these are closed.
 KEPT_ENGINES = 4
+# What in dagster.yaml names a storage of its own: then it is left as written.
+STORAGE_KEYS = ("storage", "run_storage", "event_log_storage", "schedule_storage")
 # Dagster's own wait for a file another process is writing (SQLITE_BUSY_TIMEOUT_SECONDS).
 BUSY_TIMEOUT_SECONDS = 30
 
@@ -92,3 +105,19 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def dispose(self) -> None:
         self._close_engines()
         super().dispose()
+
+
+def instance_at(home: Path) -> dg.DagsterInstance:
+    """The Dagster instance at `home`, its run record kept by this storage unless its
+    dagster.yaml names a storage of its own."""
+    config, _ = dagster_instance_config(str(home))
+    if any(config.get(key) for key in STORAGE_KEYS):
+        return dg.DagsterInstance.from_config(str(home))
+    default = InstanceRef.config_defaults(str(home))["event_log_storage"]
+    storage = {
+        "module": __name__,
+        "class": PooledSqliteEventLogStorage.__name__,
+        "config": yaml.safe_load(default.config_yaml),  # Dagster's folder for it
+    }
+    ref = InstanceRef.from_dir(str(home), overrides={"event_log_storage": storage})
+    return dg.DagsterInstance.from_ref(ref)

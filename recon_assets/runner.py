@@ -16,6 +16,7 @@ from dagster._core.storage.tags import (
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
 from recon_assets.definitions import build_definitions
+from recon_assets.event_log import instance_at
 from recon_assets.failures import NightFailed, NightOutsidePartitions
 from recon_assets.history import nights_to_reconcile
 from recon_assets.instance import write_instance_config
@@ -46,7 +47,7 @@ def dagster_instance(settings: Settings) -> dg.DagsterInstance:
     """`$DAGSTER_HOME`, or `$RECON_HOME/dagster`, so `make dev` shows the CLI's runs too."""
     home = (settings.dagster_home or settings.home / "dagster").resolve()
     write_instance_config(home)
-    return dg.DagsterInstance.from_config(str(home))
+    return instance_at(home)
 
 
 def nights(start: date, end: date) -> list[str]:
