@@ -30,6 +30,7 @@ from dagster._core.instance.config import dagster_instance_config
 from dagster._core.instance.ref import InstanceRef
 from dagster._core.storage.event_log import SqliteEventLogStorage
 from dagster._core.storage.sql import create_engine
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from sqlalchemy import Connection, Engine, event
 
 # Files whose engine is kept: a run writes its own and the index; the UI reads many runs',
@@ -37,8 +38,6 @@ from sqlalchemy import Connection, Engine, event
 KEPT_ENGINES = 4
 # What in dagster.yaml names a storage of its own: then it is left as written.
 STORAGE_KEYS = ("storage", "run_storage", "event_log_storage", "schedule_storage")
-# Dagster's own wait for a file another process is writing (SQLITE_BUSY_TIMEOUT_SECONDS).
-BUSY_TIMEOUT_SECONDS = 30
 
 
 def _write_ahead_without_full_sync(dbapi_connection: sqlite3.Connection, _record) -> None:
@@ -49,7 +48,7 @@ def _write_ahead_without_full_sync(dbapi_connection: sqlite3.Connection, _record
 
 
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
-    """SQLite event log storage that keeps its connections (dagster.yaml: event_log_storage)."""
+    """Dagster's SQLite event log storage, keeping its connections (`instance_at` picks it)."""
 
     def __init__(self, base_dir: str, inst_data=None):
         self._engines: OrderedDict[str, Engine] = OrderedDict()
@@ -65,7 +64,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         if engine is None:
             engine = create_engine(
                 self.conn_string_for_shard(shard),
-                connect_args={"timeout": BUSY_TIMEOUT_SECONDS},
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
             )
             event.listen(engine, "connect", _write_ahead_without_full_sync)
         self._engines[shard] = engine
