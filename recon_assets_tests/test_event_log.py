@@ -8,6 +8,8 @@ import dagster as dg
 from recon_assets import event_log
 from recon_assets.event_log import KEPT_ENGINES, PooledSqliteEventLogStorage, instance_at
 from recon_assets.instance import write_instance_config
+from recon_assets.runner import dagster_instance
+from recon_assets.settings import Settings
 
 NIGHTS = dg.DailyPartitionsDefinition(start_date="2026-03-01")
 
@@ -48,6 +50,14 @@ def test_recon_and_dagster_read_each_others_runs_in_one_folder(tmp_path):
     with instance_at(copy) as moved:
         assert _materialize(moved, "2026-03-03").success
         assert _nights_recorded(moved) == ["2026-03-01", "2026-03-02", "2026-03-03"]
+
+
+def test_the_command_lines_instance_records_through_kept_connections(tmp_path, monkeypatch):
+    monkeypatch.setenv("RECON_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    with dagster_instance(Settings.from_env()) as instance:
+        assert isinstance(instance.event_log_storage, PooledSqliteEventLogStorage)
+        assert instance.root_directory == str((tmp_path / "home" / "dagster").resolve())
 
 
 def test_a_storage_named_in_dagster_yaml_is_left_as_written(tmp_path):
