@@ -8,12 +8,13 @@ records where it now is.
 
 Dagster's `SqliteEventLogStorage` makes a new SQLAlchemy engine, connects and disconnects for
 every event it records, every record it reads and every time it asks whether a table exists
-(a night of 40 orders: 145 events, 780 connections, about 1.3 s of its 3.5 s of steps on a
-2-core machine). This one keeps an engine
-with its pool per file for the few files a run writes (its own and the cross-run index), and
-commits in WAL mode with `synchronous=NORMAL`: after a crash the record is consistent, and
-only the last events before a power loss may be missing. The run record is Dagster's
-bookkeeping; the nights themselves are in the warehouse, which this does not touch.
+(a night of 40 orders: 145 events, 780 connections; 1.7-1.9 s inside `store_event` on a
+2-core machine, 0.5 s with the connections kept, the night's steps 3.5-4.1 s to 2.2-2.7 s).
+This one keeps an engine with its pool per file for the few files a run writes (its own and
+the cross-run index), and commits in WAL mode with `synchronous=NORMAL`: after a crash the
+record is consistent, and only the last events before a power loss may be missing. The run
+record is Dagster's bookkeeping; the nights themselves are in the warehouse, which this does
+not touch.
 """
 
 from __future__ import annotations
@@ -60,14 +61,15 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         return cls(inst_data=inst_data, **config_value)
 
     def _engine(self, shard: str) -> Engine:
-        engine = self._engines.pop(shard, None)
+        engine = self._engines.get(shard)
         if engine is None:
             engine = create_engine(
                 self.conn_string_for_shard(shard),
                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
             )
             event.listen(engine, "connect", _write_ahead_without_full_sync)
-        self._engines[shard] = engine
+            self._engines[shard] = engine
+        self._engines.move_to_end(shard)  # the most recently used last
         while len(self._engines) > KEPT_ENGINES:
             self._engines.popitem(last=False)[1].dispose()
         return engine
