@@ -58,3 +58,32 @@ def test_a_run_holds_its_file_between_sessions_and_lets_go_when_it_ends(tmp_path
     assert result.success
     assert between_sessions == [False, False]
     assert _another_process_opens(database)
+
+
+def test_a_run_merges_its_write_ahead_log_into_the_file_once_it_lets_go(tmp_path, monkeypatch):
+    """Past DuckDB's default 16 MB the log would be merged mid-run, rewriting rows a run
+    stages and then deletes as it publishes; the run's log is merged as it lets go."""
+    monkeypatch.setenv("RECON_HOME", str(tmp_path))
+    warehouse = build_warehouse(Settings.from_env())
+    wal = Path(warehouse.database + ".wal")
+    logged: list[int] = []
+
+    @dg.asset
+    def forty_megabytes(warehouse: DuckDBWarehouse) -> None:
+        with warehouse.session() as session:
+            session.execute("CREATE TABLE notes (n INTEGER, text VARCHAR)")
+            # Many small commits, each logged, as a night's staged writes are.
+            for start in range(0, 40_000, 1_000):
+                session.execute(
+                    "INSERT INTO notes SELECT i, repeat(md5(i::VARCHAR), 32) "
+                    f"FROM range({start}, {start + 1_000}) AS r(i)"
+                )
+        logged.append(wal.stat().st_size if wal.exists() else 0)
+
+    assert dg.materialize([forty_megabytes], resources={"warehouse": warehouse}).success
+    assert logged[0] > 32 * 2**20
+    assert not wal.exists()
+    with warehouse.session() as session:
+        assert session.query("SELECT COUNT(*) AS n FROM notes")["n"].iloc[0] == 40_000
+        threshold = session.query("SELECT current_setting('checkpoint_threshold') AS c")
+    assert threshold["c"].iloc[0] == "953.6 MiB"  # 1 GB, as DuckDB shows it
