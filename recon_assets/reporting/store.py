@@ -35,7 +35,7 @@ class ReportFiles:
         markdown, payload = self.paths(report.recon_date)
         markdown.parent.mkdir(parents=True, exist_ok=True)
         markdown.write_text(report.markdown, encoding="utf-8")
-        payload.write_text(report.payload_json(), encoding="utf-8")
+        payload.write_text(report.payload_json, encoding="utf-8")
         return markdown
 
     def read(self, recon_date: str) -> RenderedReport | None:
@@ -48,7 +48,7 @@ class ReportFiles:
 
 
 def digest(report: RenderedReport) -> str:
-    return hashlib.sha256((report.markdown + report.payload_json()).encode()).hexdigest()
+    return hashlib.sha256((report.markdown + report.payload_json).encode()).hexdigest()
 
 
 def _execute(warehouse: Warehouse, name: str, params: dict[str, Any]) -> None:
@@ -63,7 +63,7 @@ def _query(warehouse: Warehouse, name: str, params: dict[str, Any]) -> list[dict
 
 def report_pieces(report: RenderedReport) -> pd.DataFrame:
     """The report's text as report_text keeps it: each part in pieces of REPORT_PIECE_CHARS."""
-    parts = {"markdown": report.markdown, "payload": report.payload_json()}
+    parts = {"markdown": report.markdown, "payload": report.payload_json}
     pieces = [
         (part, seq, text[start : start + REPORT_PIECE_CHARS])
         for part, text in parts.items()

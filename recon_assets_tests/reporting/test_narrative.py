@@ -196,7 +196,7 @@ def test_same_facts_in_any_order_give_the_same_bytes():
     shuffled = night(*reversed(breaks))
     second = render(shuffled, build_narrative(shuffled))
     assert first.markdown == second.markdown
-    assert first.payload_json() == second.payload_json()
+    assert first.payload_json == second.payload_json
 
 
 def test_rules_about_to_expire_are_mentioned_on_clean_and_broken_nights():

@@ -45,7 +45,7 @@ def test_a_kept_report_reads_back_byte_for_byte_from_small_pieces(warehouse):
         "FROM report_text GROUP BY part ORDER BY part"
     )
     assert pieces["longest"].max() == REPORT_PIECE_CHARS
-    assert pieces["chars"].tolist() == [len(report.markdown), len(report.payload_json())]
+    assert pieces["chars"].tolist() == [len(report.markdown), len(report.payload_json)]
     assert (pieces["n"] > 10).all()
     # The report's own row keeps no text: appending a night never rewrites earlier reports.
     row = warehouse.query("SELECT markdown, payload FROM report_history")
@@ -68,7 +68,7 @@ def test_a_report_kept_before_report_text_moves_into_it_once_whole(warehouse):
     warehouse.query(
         "INSERT INTO report_history VALUES ($d, 'run-old', now(), false, 'template', $m, $p, $g) "
         "RETURNING run_id",
-        {"d": NIGHT, "m": report.markdown, "p": report.payload_json(), "g": digest(report)},
+        {"d": NIGHT, "m": report.markdown, "p": report.payload_json, "g": digest(report)},
     )
     # Every session opens the store as the current version keeps it.
     assert stored_report(warehouse, NIGHT) == (report, digest(report))
@@ -76,7 +76,7 @@ def test_a_report_kept_before_report_text_moves_into_it_once_whole(warehouse):
     count = "SELECT count(*) AS n FROM report_text"
     moved = warehouse.query(count)["n"].iloc[0]
     # A line a piece (each keeps its newline but the last).
-    assert moved == sum(len(text.split("\n")) for text in (report.markdown, report.payload_json()))
+    assert moved == sum(len(text.split("\n")) for text in (report.markdown, report.payload_json))
     row = warehouse.query("SELECT markdown, payload FROM report_history")
     assert row.to_dict("records") == [{"markdown": "", "payload": ""}]
     assert warehouse.query(count)["n"].iloc[0] == moved
