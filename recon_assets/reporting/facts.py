@@ -11,7 +11,7 @@ from recon_assets.history import previous_night_reconciled
 from recon_assets.legs import CLASSES, GENUINE_ERROR, KNOWN_ACCEPTED, MAPPING
 from recon_assets.rules import NextSteps, Scope, ScopeGap
 from recon_assets.sources.catalog import SOURCES
-from recon_assets.warehouse import Warehouse, plain_records, run_sql
+from recon_assets.warehouse import Warehouse
 
 # The classes a person has to act on; timing and accepted breaks are only counted.
 NEEDS_A_PERSON = (GENUINE_ERROR, MAPPING)
@@ -149,7 +149,9 @@ def gather_facts(
     with warehouse.session() as session:
 
         def rows(name: str) -> list[dict[str, Any]]:
-            return plain_records(run_sql(session, f"reporting/{name}", {"recon_date": recon_date}))
+            # Plain rows straight from the warehouse: no data frame between (13,000 open
+            # breaks took 0.35 s a night through one).
+            return session.rows(f"reporting/{name}", {"recon_date": recon_date})
 
         breaks_rows, orders_rows = rows("breaks"), rows("orders_tied")
         delivery_rows, (resolved,) = rows("deliveries"), rows("resolved")
